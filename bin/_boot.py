@@ -1,0 +1,45 @@
+"""Start cnb_python under an interpreter that can run it (see bin/_phase.sh).
+
+Run as `python3 -I bin/_boot.py CANDIDATES PHASE [lifecycle args...]`. `-I` keeps the app
+directory and PYTHON* variables out of sys.path, so neither this script's directory nor the
+app's own modules (json.py, typing.py) are importable; the buildpack's paths are added here.
+
+CANDIDATES is a ":"-separated list of further python3 executables. If this interpreter cannot
+import the buildpack's dependencies, it hands over to the next candidate with `execv` (one
+process, no second interpreter start just to check), and explains what to do when none can.
+"""
+
+import os
+import sys
+from importlib.util import find_spec
+
+BP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEPENDENCIES = ("pydantic", "requests", "packaging", "tomli_w")
+
+sys.path[0:0] = [BP_DIR, os.path.join(BP_DIR, "vendor")]
+candidates, args = sys.argv[1], sys.argv[2:]
+
+if all(find_spec(name) is not None for name in DEPENDENCIES):
+    from cnb_python.__main__ import main
+
+    sys.exit(main(args))
+
+remaining = [path for path in candidates.split(":") if path]
+if remaining:
+    following = remaining[0]
+    os.execv(following, [following, "-I", __file__, ":".join(remaining[1:]), *args])
+
+sys.stderr.write(
+    f"""ERROR: No Python interpreter can run the cnb-python buildpack
+
+  The buildpack at {BP_DIR} has no bundled interpreter (runtime/bin/python3), and no python3
+  on PATH ({os.environ.get("PATH", "")}) can import its dependencies
+  ({", ".join(DEPENDENCIES)}).
+
+  How to fix:
+  - Package the buildpack with its own interpreter: cnb-python package --arch amd64 --out DIR,
+    then use DIR (or the package built from DIR/package.toml) with pack or kpack.
+  - For local development, install the project (pip install -e .) for the python3 on PATH.
+"""
+)
+sys.exit(1)

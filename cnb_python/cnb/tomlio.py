@@ -1,0 +1,51 @@
+"""TOML reading and writing for spec files.
+
+`tomllib` on 3.11+, `tomli` before; `tomli_w` for writing. Files are written atomically (a
+temporary file renamed into place) so a killed build never leaves half a TOML file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+TOMLDecodeError = tomllib.TOMLDecodeError
+
+
+def loads(text: str) -> dict[str, Any]:
+    return tomllib.loads(text)
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Parse a TOML file. Raises OSError, UnicodeDecodeError or TOMLDecodeError."""
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return tomli_w.dumps(data)
+
+
+def write_atomic(path: Path, data: dict[str, Any]) -> None:
+    write_text_atomic(path, tomli_w.dumps(data))
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,83 @@
+"""Build log output as events, so the same thing is always said the same way.
+
+Tests pin these lines down, so change wording here rather than at call sites. Information goes
+to stdout; warnings and errors to stderr (the lifecycle merges both into one log). Colour only
+on a terminal and never when NO_COLOR is set; the lifecycle's log is not a terminal.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from cnb_python.errors import Message
+
+_BOLD = "\033[1m"
+_YELLOW = "\033[33m"
+_RED = "\033[31m"
+_RESET = "\033[0m"
+
+
+@dataclass
+class Output:
+    """A leveled writer for the build log. Holds no step state, only where to write."""
+
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    color: bool = False
+
+    @classmethod
+    def for_environment(cls, env: Mapping[str, str]) -> Output:
+        tty = sys.stdout.isatty() and sys.stderr.isatty()
+        return cls(color=tty and "NO_COLOR" not in env)
+
+    def _paint(self, text: str, style: str) -> str:
+        return f"{style}{text}{_RESET}" if self.color else text
+
+    def _out(self, text: str) -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    def _err(self, text: str) -> None:
+        self.stdout.flush()
+        self.stderr.write(text + "\n")
+        self.stderr.flush()
+
+    # -- structure ------------------------------------------------------------------------
+
+    def header(self, text: str) -> None:
+        self._out(self._paint(f"\n[{text}]", _BOLD))
+
+    def step(self, text: str) -> None:
+        self._out(f"- {text}")
+
+    def detail(self, text: str) -> None:
+        self._out(f"  {text}")
+
+    def running(self, argv: Sequence[str]) -> None:
+        self._out(f"  Running: {shlex.join(argv)}")
+
+    # -- cache decisions --------------------------------------------------------------------
+
+    def using_cached(self, what: str) -> None:
+        self.step(f"Using cached {what}")
+
+    def discarding(self, what: str, reasons: Sequence[str]) -> None:
+        """Every reason on its own line: users should never have to guess why work is redone."""
+        self.step(f"Discarding cached {what}: {'; '.join(reasons)}")
+        if len(reasons) > 1:
+            for reason in reasons:
+                self.detail(f"because {reason}")
+
+    # -- problems ---------------------------------------------------------------------------
+
+    def warning(self, title: str, lines: Sequence[str] = ()) -> None:
+        body = [self._paint(f"WARNING: {title}", _YELLOW)]
+        body.extend(f"  {line}" if line else "" for line in lines)
+        self._err("\n".join(body))
+
+    def error(self, message: Message) -> None:
+        self._err(self._paint(message.render(), _RED))

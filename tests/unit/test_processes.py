@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from cnb_python.errors import InvalidProcfile
+from cnb_python.output import Output
+from cnb_python.processes import from_app, parse_procfile
+
+
+def test_procfile_lines_become_bash_processes_with_web_default() -> None:
+    processes = parse_procfile(
+        "# comment\n\nworker: celery -A app worker\nweb: gunicorn --bind :$PORT app:app\n"
+    )
+    assert [(p.type, p.command, p.default) for p in processes] == [
+        ("worker", ("bash", "-c", "celery -A app worker"), False),
+        ("web", ("bash", "-c", "gunicorn --bind :$PORT app:app"), True),
+    ]
+
+
+def test_no_web_means_no_default() -> None:
+    assert [p.default for p in parse_procfile("worker: python w.py\n")] == [False]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("web gunicorn\n", "expected `<type>: <command>`"),
+        ("we/b: x\n", "expected `<type>: <command>`"),
+        ("web: a\nweb: b\n", "repeated"),
+    ],
+)
+def test_bad_procfiles(text: str, reason: str) -> None:
+    with pytest.raises(InvalidProcfile) as info:
+        parse_procfile(text)
+    assert reason in info.value.message().render()
+
+
+def test_missing_procfile_says_how_to_add_one(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert from_app(tmp_path, Output(stdout=out, stderr=out)) == ()
+    assert "add a Procfile" in out.getvalue()
