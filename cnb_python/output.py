@@ -66,11 +66,9 @@ class Output:
         self.step(f"Using cached {what}")
 
     def discarding(self, what: str, reasons: Sequence[str]) -> None:
-        """Every reason on its own line: users should never have to guess why work is redone."""
+        """Every reason, not just the first: users should never have to guess why work is
+        redone. One line, so a log search for the layer finds all of them."""
         self.step(f"Discarding cached {what}: {'; '.join(reasons)}")
-        if len(reasons) > 1:
-            for reason in reasons:
-                self.detail(f"because {reason}")
 
     # -- problems ---------------------------------------------------------------------------
 
