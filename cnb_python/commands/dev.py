@@ -1,0 +1,209 @@
+"""`cnb-python dev build|launch|run`: the local platform (see docs/dev-platform.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cnb_python.dev import image, launch, mirror, runner, targets
+from cnb_python.dev.workdir import WorkDir, default_work_dir
+from cnb_python.errors import DevUsageError
+from cnb_python.output import Output
+
+# The buildpack this package belongs to: the repository (or installed tree) root.
+DEFAULT_BUILDPACK = Path(__file__).resolve().parents[2]
+_ENV_NAME_EXAMPLE = "--env BP_PYTHON_VERSION=3.12"
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def register(subparsers: Subparsers) -> None:
+    dev = subparsers.add_parser(
+        "dev",
+        help="build and run apps locally, the way the CNB lifecycle would",
+        description=(
+            "A local CNB platform: runs bin/detect and bin/build with the lifecycle's inputs, "
+            "validates every output, restores layers for rebuilds, and launches the result."
+        ),
+    )
+    commands = dev.add_subparsers(dest="dev_command", required=True, metavar="COMMAND")
+    _register_build(commands)
+    _register_launch(commands)
+    mirror.register(commands)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("app_dir", metavar="APP_DIR", type=Path)
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="where builds of this app are kept (default: a directory under ~/.cache)",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="a variable (K alone takes this shell's value); repeat as needed",
+    )
+
+
+def _register_build(commands: Subparsers) -> None:
+    parser = commands.add_parser("build", help="detect and build an app")
+    _common(parser)
+    parser.add_argument(
+        "--buildpack", type=Path, default=DEFAULT_BUILDPACK, help="buildpack directory"
+    )
+    parser.add_argument("--stack", default=None, help="CNB_STACK_ID to pass, e.g. heroku-24")
+    parser.add_argument(
+        "--target",
+        default=None,
+        metavar="OS/ARCH[:DISTRO@VERSION]",
+        help="target to build for (default: this machine)",
+    )
+    parser.add_argument(
+        "--clear-cache", action="store_true", help="restore nothing from the layer cache"
+    )
+    parser.add_argument(
+        "--no-previous-image",
+        action="store_true",
+        help="act as if there were no previous image (no launch metadata, no store.toml)",
+    )
+    parser.add_argument(
+        "--platform-api",
+        choices=runner.PLATFORM_APIS,
+        default="0.15",
+        help="0.15 behaves like pack, 0.9 like kpack",
+    )
+    parser.set_defaults(func=build_command)
+
+
+def _register_launch(commands: Subparsers) -> None:
+    # What follows APP_DIR is split by hand at "--": argparse cannot mix options with a
+    # trailing command line of its own options (`dev run APP --env K=V -- sh -c ...`).
+    launch_parser = commands.add_parser(
+        "launch",
+        help="start a process of the last build",
+        usage="cnb-python dev launch APP_DIR [PROCESS] [--env K=V] [--work DIR] [-- ARGS...]",
+    )
+    _common(launch_parser)
+    launch_parser.add_argument("--platform-api", choices=runner.PLATFORM_APIS, default="0.15")
+    launch_parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    launch_parser.set_defaults(func=launch_command)
+
+    run_parser = commands.add_parser(
+        "run",
+        help="run a command in the launch environment",
+        usage="cnb-python dev run APP_DIR [--env K=V] [--work DIR] -- CMD...",
+    )
+    _common(run_parser)
+    run_parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    run_parser.set_defaults(func=run_command)
+
+
+def _split_rest(args: argparse.Namespace, *, launch_options: bool) -> list[str]:
+    """Parse the options between APP_DIR and "--" into `args`; return what follows "--"."""
+    rest: list[str] = args.rest
+    if "--" not in rest:
+        if not launch_options:
+            return rest  # `dev run APP cmd ...`: all of it is the command
+        before, after = rest, []
+    else:
+        index = rest.index("--")
+        before, after = rest[:index], rest[index + 1 :]
+    parser = argparse.ArgumentParser(prog=f"cnb-python dev {args.dev_command}", add_help=False)
+    parser.add_argument("--work", type=Path, default=args.work)
+    parser.add_argument("--env", action="append", default=list(args.env))
+    if launch_options:
+        parser.add_argument(
+            "--platform-api", choices=runner.PLATFORM_APIS, default=args.platform_api
+        )
+        parser.add_argument("process", nargs="?", default=None)
+    parser.parse_args(before, namespace=args)
+    return after
+
+
+def parse_env(items: Sequence[str], parent: Mapping[str, str]) -> dict[str, str]:
+    """`K=V` pairs, or `K` for this shell's value, as `pack build --env` takes them."""
+    env: dict[str, str] = {}
+    for item in items:
+        name, has_value, value = item.partition("=")
+        if not name or "/" in name or "\0" in item:
+            raise DevUsageError("--env", item, "Expected NAME=VALUE.", _ENV_NAME_EXAMPLE)
+        if not has_value:
+            if name not in parent:
+                raise DevUsageError(
+                    "--env", item, f"{name} is not set in this shell.", _ENV_NAME_EXAMPLE
+                )
+            value = parent[name]
+        env[name] = value
+    return env
+
+
+def _work(args: argparse.Namespace) -> WorkDir:
+    return WorkDir((args.work or default_work_dir(args.app_dir, os.environ)).absolute())
+
+
+def build_command(args: argparse.Namespace) -> int:
+    output = Output.for_environment(os.environ)
+    options = runner.BuildOptions(
+        app_dir=args.app_dir,
+        buildpack_dir=args.buildpack,
+        work_dir=_work(args).root,
+        env=parse_env(args.env, os.environ),
+        stack=args.stack,
+        target=targets.parse_target(args.target) if args.target else None,
+        clear_cache=args.clear_cache,
+        no_previous_image=args.no_previous_image,
+        platform_api=args.platform_api,
+    )
+    runner.build(options, output, os.environ)
+    return 0
+
+
+def _mounted(args: argparse.Namespace) -> tuple[WorkDir, str]:
+    """The last build's image, back at the paths it was built at; and its buildpack id."""
+    work = _work(args)
+    record = image.mount_image(work, args.app_dir)
+    return work, record.buildpack_id
+
+
+def _start_env(args: argparse.Namespace) -> dict[str, str]:
+    home = os.environ.get("HOME", "/")
+    return launch.base_env(home, parse_env(args.env, os.environ))
+
+
+def launch_command(args: argparse.Namespace) -> int:
+    user_args = _split_rest(args, launch_options=True)
+    work, buildpack_id = _mounted(args)
+    processes = launch.read_processes(work.image / "launch.toml")
+    process = launch.select(processes, args.process)
+    launch.run(
+        layers_dir=work.buildpack_layers(buildpack_id),
+        app_dir=work.workspace,
+        argv=launch.process_argv(process, user_args, args.platform_api),
+        process_type=process.type,
+        start_env=_start_env(args),
+        working_dir=process.working_dir,
+    )
+    return 0  # not reached: the process replaces this one
+
+
+def run_command(args: argparse.Namespace) -> int:
+    command = _split_rest(args, launch_options=False)
+    if not command:
+        raise DevUsageError("command", "", "Give the command to run after --.", "-- python -V")
+    work, buildpack_id = _mounted(args)
+    launch.run(
+        layers_dir=work.buildpack_layers(buildpack_id),
+        app_dir=work.workspace,
+        argv=command,
+        process_type="",
+        start_env=_start_env(args),
+    )
+    return 0  # not reached: the command replaces this one
