@@ -14,7 +14,7 @@ import sys
 from importlib.util import find_spec
 
 BP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEPENDENCIES = ("pydantic", "requests", "packaging", "tomli_w")
+DEPENDENCIES = ("pydantic", "requests", "packaging", "tomli_w", "zstandard")
 
 sys.path[0:0] = [BP_DIR, os.path.join(BP_DIR, "vendor")]
 candidates, args = sys.argv[1], sys.argv[2:]

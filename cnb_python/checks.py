@@ -1,0 +1,96 @@
+"""Refuse, before anything is downloaded, an environment that would redirect Python.
+
+A user's `PYTHONHOME` makes the installed interpreter load another standard library;
+`PIP_TARGET`, `PIP_PREFIX` or `PIP_USER` send packages somewhere that is not exported;
+`VIRTUAL_ENV`, `UV_PROJECT_ENVIRONMENT` or Poetry's virtualenv settings make the installers
+create or use an environment the buildpack does not manage; cache and home directories are the
+buildpack's to choose. Builds "succeed" with such settings and then fail at run time, so they
+are refused, all offenders in one error (the list is heroku/python's, with every
+`POETRY_VIRTUALENVS_*` setting rather than only the three it names).
+
+A `PYTHONPATH` is only warned about: some apps set it deliberately for their own source tree.
+Both the user's platform env and the build's process env are checked; a value that is empty
+or only whitespace counts as unset, since Python and pip ignore it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cnb_python.errors import ForbiddenEnvironment, quoted
+
+FORBIDDEN = frozenset(
+    {
+        "PIP_CACHE_DIR",
+        "PIP_PREFIX",
+        "PIP_PYTHON",
+        "PIP_ROOT",
+        "PIP_TARGET",
+        "PIP_USER",
+        "POETRY_CACHE_DIR",
+        "POETRY_DATA_DIR",
+        "POETRY_HOME",
+        "PYTHONHOME",
+        "PYTHONINSPECT",
+        "PYTHONNOUSERSITE",
+        "PYTHONPLATLIBDIR",
+        "PYTHONUSERBASE",
+        "UV_CACHE_DIR",
+        "UV_LINK_MODE",
+        "UV_MANAGED_PYTHON",
+        "UV_NO_CACHE",
+        "UV_NO_MANAGED_PYTHON",
+        "UV_PROJECT",
+        "UV_PROJECT_ENVIRONMENT",
+        "UV_PYTHON",
+        "UV_PYTHON_DOWNLOADS",
+        "UV_PYTHON_PREFERENCE",
+        "VIRTUAL_ENV",
+    }
+)
+FORBIDDEN_PREFIXES = ("POETRY_VIRTUALENVS_",)
+
+PLATFORM = "the platform env (pack --env, project.toml)"
+PROCESS = "the build environment"
+
+
+@dataclass(frozen=True)
+class EnvWarning:
+    title: str
+    lines: tuple[str, ...] = ()
+
+
+def is_forbidden(name: str) -> bool:
+    return name in FORBIDDEN or name.startswith(FORBIDDEN_PREFIXES)
+
+
+def check_environment(
+    platform_env: Mapping[str, str], process_env: Mapping[str, str]
+) -> list[EnvWarning]:
+    """Raise `ForbiddenEnvironment` naming every offender; return the warnings to print."""
+    offenders: dict[str, str] = {}
+    for env, where in ((platform_env, PLATFORM), (process_env, PROCESS)):
+        for name, value in env.items():
+            if is_forbidden(name) and value.strip() and name not in offenders:
+                offenders[name] = where
+    if offenders:
+        raise ForbiddenEnvironment(tuple(sorted(offenders.items())))
+
+    warnings: list[EnvWarning] = []
+    pythonpath = (platform_env.get("PYTHONPATH") or process_env.get("PYTHONPATH") or "").strip()
+    if pythonpath:
+        warnings.append(
+            EnvWarning(
+                "PYTHONPATH is set",
+                (
+                    f"PYTHONPATH is {quoted(pythonpath)}.",
+                    "Modules found there shadow the standard library and the packages this "
+                    "build installs, at build time and when the app runs.",
+                    "The buildpack's own steps ignore it. If the app only needs its own "
+                    "directory importable, remove PYTHONPATH: the app directory is already the "
+                    "working directory of its processes.",
+                ),
+            )
+        )
+    return warnings

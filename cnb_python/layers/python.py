@@ -1,0 +1,413 @@
+"""The `python` layer: the resolved CPython, for the app (launch), later buildpacks (build) and
+the next build (cache).
+
+Its metadata is its cache key: the Python version, the artifact's sha256, the arch, the distro
+and the stack. A restored layer whose key matches is reused as it is, without any network
+access; otherwise `invalidation_reasons` names every difference and the layer is rebuilt from
+scratch. The series is stored too, so the next build can pin it (`read_previous_series`).
+
+Installing: download to a scratch directory outside the layer (verified before anything is
+extracted), extract into the empty layer, make sure `bin/python` exists, rewrite the build-time
+prefix that sysconfig and friends remember, compile the standard library's missing bytecode,
+write the env files. The metadata is written last (`CachedLayer.finish`), so a build that is
+killed or fails half-way leaves a layer without metadata, which no later build trusts; on a
+failure we also delete what was extracted.
+
+Bytecode uses `checked-hash` invalidation: layers are read-only at run time and the lifecycle
+resets every mtime to 1980, so timestamp-based pycs would always look stale and be recompiled in
+memory on each start. `checked-hash` pycs stay valid whatever the mtimes, and, unlike
+`unchecked-hash`, can never run stale code if a later step patches a stdlib file; checking costs
+one hash of the source per import. Hash-based pycs already in an archive (Heroku ships
+`unchecked-hash` ones) are kept.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from cnb_python import proc
+from cnb_python.archive import extract
+from cnb_python.cnb.context import BuildContext
+from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
+from cnb_python.cnb.layers import (
+    CachedLayer,
+    Empty,
+    LayerMetadata,
+    LayerTypes,
+    Restored,
+    cached_layer,
+    read_restored_metadata,
+    remove_layer,
+)
+from cnb_python.download import RetryPolicy, download, redact_url
+from cnb_python.errors import CommandFailed, RuntimeArchiveInvalid
+from cnb_python.output import Output
+from cnb_python.resolve import Resolution
+
+LAYER_NAME = "python"
+# Bump when the layer's contents or env change in a way old layers lack.
+LAYER_VERSION = "1"
+TYPES = LayerTypes(launch=True, build=True, cache=True)
+# 1980-01-01T00:00:01Z: the lifecycle's normalised mtime, and >= 1980 for zip timestamps.
+SOURCE_DATE_EPOCH = "315532801"
+# Settings of the user's platform env that the download honours even under clear-env.
+_DOWNLOAD_SETTINGS = (
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+)
+_SERIES = re.compile(r"^\d+\.\d+$")
+
+
+class PythonLayerMetadata(LayerMetadata):
+    layer_version: str
+    python_version: str
+    series: str
+    artifact_sha256: str
+    arch: str
+    distro_name: str
+    distro_version: str
+    stack_id: str
+
+
+def invalidation_reasons(cached: PythonLayerMetadata, new: PythonLayerMetadata) -> list[str]:
+    """Every reason the cached layer does not fit this build; empty when it can be reused."""
+    reasons: list[str] = []
+    if cached.layer_version != new.layer_version:
+        reasons.append("the buildpack now lays out the Python layer differently")
+    if cached.python_version != new.python_version:
+        reasons.append(
+            f"the Python version changed from {cached.python_version} to {new.python_version}"
+        )
+    elif cached.artifact_sha256 != new.artifact_sha256:
+        reasons.append(
+            f"the runtime archive changed (sha256 {cached.artifact_sha256[:12]} to "
+            f"{new.artifact_sha256[:12]})"
+        )
+    if cached.arch != new.arch:
+        reasons.append(f"the architecture changed from {cached.arch} to {new.arch}")
+    old_distro = f"{cached.distro_name} {cached.distro_version}".strip()
+    new_distro = f"{new.distro_name} {new.distro_version}".strip()
+    if old_distro != new_distro:
+        reasons.append(f"the distro changed from {old_distro or 'unknown'} to {new_distro}")
+    if cached.stack_id != new.stack_id:
+        reasons.append(f"the stack changed from {cached.stack_id} to {new.stack_id}")
+    return reasons
+
+
+def read_previous_series(layers_dir: Path) -> str | None:
+    """The series the previous build installed, from the restored layer's metadata; None when
+    there is no previous layer or its metadata is unusable."""
+    metadata = read_restored_metadata(layers_dir, LAYER_NAME)
+    if not metadata:
+        return None
+    series = metadata.get("series")
+    if isinstance(series, str) and _SERIES.match(series.strip()):
+        return series.strip()
+    return None
+
+
+def metadata_for(ctx: BuildContext, resolution: Resolution) -> PythonLayerMetadata:
+    return PythonLayerMetadata(
+        layer_version=LAYER_VERSION,
+        python_version=resolution.version,
+        series=resolution.series,
+        artifact_sha256=resolution.artifact.sha256.lower(),
+        arch=resolution.arch,
+        distro_name=ctx.target.distro_name,
+        distro_version=ctx.target.distro_version,
+        stack_id=resolution.stack_id,
+    )
+
+
+def install_python(
+    ctx: BuildContext,
+    resolution: Resolution,
+    env: dict[str, str],
+    output: Output,
+    download_env: Mapping[str, str],
+    *,
+    retry_policy: RetryPolicy | None = None,
+) -> Path:
+    """Reuse or install the layer; update `env` so later subprocesses run this Python.
+    Returns the layer directory. `retry_policy` is for tests (short timeouts, no real sleep)."""
+    new = metadata_for(ctx, resolution)
+    restored: list[PythonLayerMetadata] = []
+
+    def reasons(cached: PythonLayerMetadata) -> list[str]:
+        restored.append(cached)
+        return invalidation_reasons(cached, new)
+
+    layer = cached_layer(ctx.layers_dir, LAYER_NAME, TYPES, PythonLayerMetadata, reasons)
+    what = f"Python {resolution.version}"
+    if isinstance(layer.state, Restored) and _looks_complete(layer.path, resolution.series):
+        output.using_cached(what)
+    else:
+        _explain_discard(layer, restored, output)
+        if isinstance(layer.state, Restored):
+            layer.reset()
+        settings = {**download_env, **_download_settings(ctx.platform_env)}
+        try:
+            _install(
+                layer, resolution, env, output, download_env=settings, retry_policy=retry_policy
+            )
+        except BaseException:
+            remove_layer(ctx.layers_dir, LAYER_NAME)
+            raise
+        layer.finish(new)
+    apply_layer_for_build(env, layer.path)
+    return layer.path
+
+
+def _explain_discard(
+    layer: CachedLayer[PythonLayerMetadata],
+    restored: list[PythonLayerMetadata],
+    output: Output,
+) -> None:
+    state = layer.state
+    if isinstance(state, Restored):
+        output.discarding(
+            f"Python {state.metadata.python_version}", ["some of its files are missing"]
+        )
+    elif isinstance(state, Empty) and state.cause != "absent":
+        previous = f"Python {restored[0].python_version}" if restored else "Python"
+        output.discarding(previous, list(state.reasons))
+
+
+def _download_settings(platform_env: Mapping[str, str]) -> dict[str, str]:
+    return {
+        name: platform_env[name].strip()
+        for name in _DOWNLOAD_SETTINGS
+        if platform_env.get(name, "").strip()
+    }
+
+
+def _looks_complete(layer_dir: Path, series: str) -> bool:
+    return (layer_dir / "bin" / "python").exists() and (
+        layer_dir / "lib" / f"python{series}"
+    ).is_dir()
+
+
+def _install(
+    layer: CachedLayer[PythonLayerMetadata],
+    resolution: Resolution,
+    env: Mapping[str, str],
+    output: Output,
+    *,
+    download_env: Mapping[str, str],
+    retry_policy: RetryPolicy | None,
+) -> None:
+    artifact = resolution.artifact
+    shown = redact_url(artifact.url)
+    output.step(f"Downloading Python {resolution.version} from {shown}")
+    with tempfile.TemporaryDirectory(prefix="cnb-python-download-") as scratch:
+        name = Path(artifact.url.split("?", 1)[0]).name or "python-runtime"
+        fetched = download(
+            artifact.url,
+            Path(scratch) / name,
+            sha256=artifact.sha256,
+            env=download_env,
+            output=output,
+            policy=retry_policy,
+        )
+        output.detail(
+            f"Downloaded {fetched.size / 1048576:.1f} MiB in {fetched.seconds:.1f}s, "
+            f"sha256 verified"
+        )
+        output.step(f"Installing Python {resolution.version}")
+        extract(
+            fetched.path,
+            layer.path,
+            fmt=artifact.format,
+            strip_components=artifact.strip_components,
+        )
+    _ensure_commands(layer.path, resolution, shown)
+    relocate_sysconfig(layer.path, resolution.series)
+    layer_env = _layer_env(layer.path, resolution.series)
+    layer_env.write(layer.path)
+    run_env = dict(env)
+    apply_layer_for_build(run_env, layer.path)
+    _check_runs(layer.path, resolution, run_env, shown, output)
+    compiled = compile_stdlib(layer.path, resolution.series, run_env)
+    if compiled:
+        output.detail(f"Compiled bytecode for {compiled} standard library modules")
+
+
+def _ensure_commands(layer_dir: Path, resolution: Resolution, url: str) -> None:
+    """`bin/python` and `bin/python3` exist afterwards, as relative symlinks when added."""
+    bin_dir = layer_dir / "bin"
+    versioned = bin_dir / f"python{resolution.series}"
+    if not versioned.exists():
+        found = ", ".join(sorted(p.name for p in bin_dir.iterdir())) if bin_dir.is_dir() else ""
+        raise RuntimeArchiveInvalid(
+            url,
+            resolution.version,
+            f"bin/python{resolution.series} is missing after extraction "
+            f"(bin/ holds: {found or 'nothing'})",
+        )
+    for name, target in (("python3", versioned.name), ("python", "python3")):
+        link = bin_dir / name
+        if not link.exists() and not link.is_symlink():
+            link.symlink_to(target)
+
+
+def _layer_env(layer_dir: Path, series: str) -> LayerEnv:
+    include = layer_dir / "include" / f"python{series}"
+    return (
+        LayerEnv()
+        .override("PYTHONUNBUFFERED", "1")
+        .prepend_path("CPATH", str(include), scope=Scope.BUILD)
+        .prepend_path("PKG_CONFIG_PATH", str(layer_dir / "lib" / "pkgconfig"), scope=Scope.BUILD)
+        .default("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH, scope=Scope.BUILD)
+    )
+
+
+def _check_runs(
+    layer_dir: Path, resolution: Resolution, env: Mapping[str, str], url: str, output: Output
+) -> None:
+    """Run the new interpreter once: an archive that cannot start is refused before it is
+    cached, and a version other than the catalog's is pointed out."""
+    python = layer_dir / "bin" / "python"
+    script = "import sys; print('%d.%d.%d' % sys.version_info[:3])"
+    try:
+        result = proc.run([python, "-I", "-c", script], env=env, capture=True)
+    except CommandFailed as error:
+        raise RuntimeArchiveInvalid(
+            url, resolution.version, f"bin/python does not start: {error.output.strip()[-300:]}"
+        ) from None
+    reported = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    if reported != resolution.version:
+        output.warning(
+            f"The archive for Python {resolution.version} contains Python {reported}",
+            ("The catalog entry and its archive disagree; tell the catalog's operator.",),
+        )
+
+
+# --- relocation -------------------------------------------------------------------------------
+
+_SYSCONFIGDATA = "_sysconfigdata_*.py"
+# python-build-standalone's build-time toolchain paths, which do not exist on a build image.
+_STANDALONE_FLAGS = re.compile(r"\s-[IL]/tools/\S*")
+_STANDALONE_COMPILERS = (("/tools/llvm/bin/clang++", "c++"), ("/tools/llvm/bin/clang", "cc"))
+
+
+def _build_prefix(sysconfigdata: Path) -> str | None:
+    """The `prefix` the interpreter was configured with, read from its sysconfig data."""
+    try:
+        tree = ast.parse(sysconfigdata.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
+            for key, value in zip(node.value.keys, node.value.values, strict=False):
+                if (
+                    isinstance(key, ast.Constant)
+                    and key.value == "prefix"
+                    and isinstance(value, ast.Constant)
+                    and isinstance(value.value, str)
+                ):
+                    return value.value
+    return None
+
+
+def relocate_sysconfig(layer_dir: Path, series: str) -> list[Path]:
+    """Rewrite the build-time prefix to the layer in `_sysconfigdata_*.py`, the config Makefile,
+    `lib/pkgconfig/*.pc` and `bin/python*-config`, so C extensions built from sdists find the
+    headers and libpython here. Returns the files changed."""
+    stdlib = layer_dir / "lib" / f"python{series}"
+    data_files = sorted(stdlib.glob(_SYSCONFIGDATA))
+    old = next((p for p in map(_build_prefix, data_files) if p), None)
+    new = str(layer_dir)
+    if not old or old == new:
+        return []
+    pattern = re.compile(re.escape(old) + r"(?=[/'\"\s:;]|$)", re.MULTILINE)
+    candidates = [
+        *data_files,
+        *stdlib.glob("config-*/Makefile"),
+        *(layer_dir / "lib" / "pkgconfig").glob("*.pc"),
+        *(layer_dir / "bin").glob("python*-config"),
+    ]
+    changed = []
+    for path in candidates:
+        if path.is_symlink() or not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # a compiled python-config: nothing textual to rewrite
+        updated = pattern.sub(new.replace("\\", "\\\\"), text)
+        updated = _STANDALONE_FLAGS.sub("", updated)
+        for tool, replacement in _STANDALONE_COMPILERS:
+            updated = updated.replace(tool, replacement)
+        if updated != text:
+            path.write_text(updated, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
+# --- bytecode ---------------------------------------------------------------------------------
+
+
+def _needs_bytecode(source: Path, cache_tag: str) -> bool:
+    pyc = source.parent / "__pycache__" / f"{source.stem}.{cache_tag}.pyc"
+    try:
+        with pyc.open("rb") as handle:
+            header = handle.read(8)
+    except OSError:
+        return True
+    # PEP 552: bit 0 of the flags word marks a hash-based pyc.
+    return len(header) < 8 or not int.from_bytes(header[4:8], "little") & 1
+
+
+def compile_stdlib(layer_dir: Path, series: str, env: Mapping[str, str]) -> int:
+    """Compile the standard library's sources that lack a hash-based pyc. Returns how many."""
+    stdlib = layer_dir / "lib" / f"python{series}"
+    cache_tag = "cpython-" + series.replace(".", "")
+    missing = [
+        source
+        for source in sorted(stdlib.rglob("*.py"))
+        if "site-packages" not in source.relative_to(stdlib).parts
+        and _needs_bytecode(source, cache_tag)
+    ]
+    if not missing:
+        return 0
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+        listing.write("\n".join(str(path) for path in missing) + "\n")
+    try:
+        # -qq: test data files with deliberate syntax errors (lib2to3's) are not worth a line
+        # each; -W ignore: neither are their SyntaxWarnings. A file that does not compile is
+        # simply compiled in memory at import, so compileall's exit status is not fatal.
+        proc.run(
+            [
+                layer_dir / "bin" / "python",
+                "-I",
+                "-W",
+                "ignore",
+                "-m",
+                "compileall",
+                "-qq",
+                "--invalidation-mode",
+                "checked-hash",
+                "-i",
+                listing.name,
+            ],
+            env={**env, "SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH") or SOURCE_DATE_EPOCH},
+            capture=True,
+            check=False,
+        )
+    finally:
+        Path(listing.name).unlink(missing_ok=True)
+    return sum(1 for source in missing if not _needs_bytecode(source, cache_tag))

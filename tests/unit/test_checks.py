@@ -1,0 +1,54 @@
+"""Forbidden env vars: one error naming every offender; PYTHONPATH only warns."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnb_python.checks import check_environment
+from cnb_python.errors import ForbiddenEnvironment
+
+
+def test_every_offender_is_listed_once_with_where_it_was_set() -> None:
+    platform = {"PYTHONHOME": "/usr", "PIP_TARGET": "/x", "POETRY_VIRTUALENVS_PATH": "/v"}
+    process = {"VIRTUAL_ENV": "/venv", "PYTHONHOME": "/other", "PATH": "/usr/bin"}
+    with pytest.raises(ForbiddenEnvironment) as caught:
+        check_environment(platform, process)
+
+    assert [name for name, _ in caught.value.offenders] == [
+        "PIP_TARGET",
+        "POETRY_VIRTUALENVS_PATH",
+        "PYTHONHOME",
+        "VIRTUAL_ENV",
+    ]
+    rendered = caught.value.message().render()
+    assert "PYTHONHOME (set in the platform env (pack --env, project.toml))" in rendered
+    assert "VIRTUAL_ENV (set in the build environment)" in rendered
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "PIP_PREFIX",
+        "PIP_USER",
+        "UV_PROJECT_ENVIRONMENT",
+        "UV_PYTHON",
+        "PYTHONUSERBASE",
+        "POETRY_VIRTUALENVS_CREATE",
+        "POETRY_VIRTUALENVS_IN_PROJECT",
+    ],
+)
+def test_each_redirection_is_refused(name: str) -> None:
+    with pytest.raises(ForbiddenEnvironment):
+        check_environment({name: "1"}, {})
+
+
+def test_blank_values_and_ordinary_settings_pass() -> None:
+    assert (
+        check_environment({"PIP_USER": "  \n", "BP_PYTHON_VERSION": "3.12"}, {"HOME": "/h"}) == []
+    )
+
+
+def test_pythonpath_is_a_warning() -> None:
+    [warning] = check_environment({"PYTHONPATH": "/app/src\n"}, {})
+    assert warning.title == "PYTHONPATH is set"
+    assert "'/app/src'" in warning.lines[0]
