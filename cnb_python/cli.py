@@ -39,6 +39,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BuildpackError as error:
         Output.for_environment(os.environ).error(error.message())
         return exit_codes.ERROR
+    except BrokenPipeError:
+        # `cnb-python catalog list | head`: the reader left, which is not an error. Point stdout
+        # at /dev/null so the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return exit_codes.SUCCESS
+    except KeyboardInterrupt:
+        return 130
     return code
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cnb_python.cnb.context import Target
 from cnb_python.dev import image, launch, mirror, runner, targets
 from cnb_python.dev.workdir import WorkDir, default_work_dir
 from cnb_python.errors import DevUsageError
 from cnb_python.output import Output
+from cnb_python.resolve import load_catalog
 
 # The buildpack this package belongs to: the repository (or installed tree) root.
 DEFAULT_BUILDPACK = Path(__file__).resolve().parents[2]
@@ -59,7 +62,12 @@ def _register_build(commands: Subparsers) -> None:
     parser.add_argument(
         "--buildpack", type=Path, default=DEFAULT_BUILDPACK, help="buildpack directory"
     )
-    parser.add_argument("--stack", default=None, help="CNB_STACK_ID to pass, e.g. heroku-24")
+    parser.add_argument(
+        "--stack",
+        default=None,
+        help="CNB_STACK_ID to pass, e.g. heroku-24; without --target, the target's distro is "
+        "that stack's (from the catalog)",
+    )
     parser.add_argument(
         "--target",
         default=None,
@@ -149,15 +157,31 @@ def _work(args: argparse.Namespace) -> WorkDir:
     return WorkDir((args.work or default_work_dir(args.app_dir, os.environ)).absolute())
 
 
+def _target(args: argparse.Namespace, env: Mapping[str, str]) -> Target | None:
+    """--target as given; else, for a --stack the catalog knows, the distro of that stack's
+    build image (what the lifecycle would read from its os-release) on this machine's arch."""
+    if args.target:
+        return targets.parse_target(args.target)
+    if not args.stack:
+        return None
+    stack = load_catalog(env).find_stack(args.stack)
+    if stack is None:
+        return None
+    return replace(
+        targets.host_target(), distro_name=stack.distro, distro_version=stack.distro_version
+    )
+
+
 def build_command(args: argparse.Namespace) -> int:
     output = Output.for_environment(os.environ)
+    env = parse_env(args.env, os.environ)
     options = runner.BuildOptions(
         app_dir=args.app_dir,
         buildpack_dir=args.buildpack,
         work_dir=_work(args).root,
-        env=parse_env(args.env, os.environ),
+        env=env,
         stack=args.stack,
-        target=targets.parse_target(args.target) if args.target else None,
+        target=_target(args, env),
         clear_cache=args.clear_cache,
         no_previous_image=args.no_previous_image,
         platform_api=args.platform_api,

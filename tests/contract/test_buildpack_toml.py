@@ -49,3 +49,20 @@ def test_targets_cover_both_arches_on_linux_ubuntu() -> None:
         for distro in target["distros"]:
             assert distro["name"] == "ubuntu"
             assert re.fullmatch(r"\d\d\.\d\d", distro["version"]), "exact VERSION_ID values"
+
+
+def test_target_distros_are_exactly_the_catalogs_ubuntu_stacks() -> None:
+    """The lifecycle drops a buildpack whose [[targets]] miss the run image's distro, so every
+    Ubuntu release the built-in catalog builds for must be listed, and nothing else."""
+    from cnb_python.catalog.loader import builtin_catalog
+
+    catalog = builtin_catalog()
+    for target in descriptor()["targets"]:
+        expected = sorted(
+            {
+                stack.distro_version
+                for stack in catalog.stacks
+                if stack.distro == "ubuntu" and target["arch"] in stack.archs
+            }
+        )
+        assert sorted(d["version"] for d in target["distros"]) == expected, target["arch"]

@@ -80,3 +80,19 @@ def test_satisfies_matches_like_the_lifecycle(
     target: Target, declared: list[dict[str, object]], expected: bool
 ) -> None:
     assert satisfies(target, declared) is expected
+
+
+def test_stack_without_target_builds_for_that_stacks_distro() -> None:
+    import argparse
+
+    from cnb_python.commands.dev import _target
+
+    args = argparse.Namespace(target=None, stack="heroku-22")
+    target = _target(args, {})
+    assert target is not None
+    assert (target.distro_name, target.distro_version) == ("ubuntu", "22.04")
+    explicit = _target(argparse.Namespace(target="linux/arm64:ubuntu@24.04", stack="x"), {})
+    assert explicit is not None
+    assert (explicit.arch, explicit.distro_version) == ("arm64", "24.04")
+    assert _target(argparse.Namespace(target=None, stack="not-a-stack"), {}) is None
+    assert _target(argparse.Namespace(target=None, stack=None), {}) is None
