@@ -399,6 +399,9 @@ def compile_stdlib(layer_dir: Path, series: str, env: Mapping[str, str]) -> int:
                 "-m",
                 "compileall",
                 "-qq",
+                # One worker per core: compiling ~700 modules is most of a fresh install.
+                "-j",
+                "0",
                 "--invalidation-mode",
                 "checked-hash",
                 "-i",
