@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.devbuild import DevApps
 from tests.support.httpserver import FaultyServer
 from tests.support.runtimes import RuntimeArchives, host_interpreters
 
@@ -32,3 +33,10 @@ def http_server(served_dir: Path) -> Iterator[FaultyServer]:
     """A loopback server for `served_dir`; queue faults with `http_server.fail(path, ...)`."""
     with FaultyServer(served_dir) as server:
         yield server
+
+
+@pytest.fixture
+def dev_app(runtime_archives: RuntimeArchives, tmp_path: Path) -> DevApps:
+    """`dev_app("pip_basic")`: a copy of a fixture app, built with `.build()` by the real
+    buildpack through `cnb-python dev build` (see tests/support/devbuild.py)."""
+    return DevApps(runtime_archives, tmp_path / "dev-apps")

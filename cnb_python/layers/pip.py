@@ -1,0 +1,166 @@
+"""The `pip` layer: the pinned pip, for this build and later buildpacks only (never launched).
+
+pip is bootstrapped with the runtime's own `ensurepip/_bundled/pip-*.whl`, run as a zip
+(`python pip-X.whl/pip install ...`), so no get-pip script and no pip inside the runtime are
+needed. It installs the pinned version (`requirements/pip.txt`) as a *user* install with
+`PYTHONUSERBASE` pointing at this layer: the runtime's interpreter then imports it, while the
+exported venv, which does not see user site-packages, never contains it. Everything else runs
+it as `python -m pip --python <venv>/bin/python`.
+
+The key is pip's version and the interpreter it was installed for (version and archive
+sha256, whose pycs it holds) and the arch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from cnb_python import proc
+from cnb_python.cnb.context import BuildContext
+from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
+from cnb_python.cnb.layers import (
+    Empty,
+    LayerMetadata,
+    LayerTypes,
+    Restored,
+    cached_layer,
+    remove_layer,
+)
+from cnb_python.errors import BundledPipMissing, CommandFailed, ToolInstallFailed
+from cnb_python.layers import python as python_layer
+from cnb_python.managers.base import Tool
+from cnb_python.output import Output
+from cnb_python.resolve import Resolution
+
+LAYER_NAME = "pip"
+LAYER_VERSION = "1"
+TYPES = LayerTypes(build=True, cache=True)
+PINS_DIR = Path(__file__).resolve().parents[2] / "requirements"
+_PIN = re.compile(r"^\s*([A-Za-z0-9._-]+)\s*==\s*([A-Za-z0-9.+!-]+)\s*$")
+_WHEEL_VERSION = re.compile(r"^pip-(\d+(?:\.\d+)*)-")
+
+
+def read_pin(tool: str, pins_dir: Path = PINS_DIR) -> str:
+    """The version in `requirements/<tool>.txt` (one `tool==X.Y.Z` line, comments allowed)."""
+    path = pins_dir / f"{tool}.txt"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _PIN.match(line.split("#", 1)[0])
+        if match and match.group(1).lower() == tool:
+            return match.group(2)
+    msg = f"{path} has no `{tool}==X.Y.Z` line"
+    raise ValueError(msg)
+
+
+class PipLayerMetadata(LayerMetadata):
+    layer_version: str
+    pip_version: str
+    python_version: str
+    artifact_sha256: str
+    arch: str
+
+
+def invalidation_reasons(cached: PipLayerMetadata, new: PipLayerMetadata) -> list[str]:
+    reasons = []
+    if cached.layer_version != new.layer_version:
+        reasons.append("the buildpack now lays out the pip layer differently")
+    if cached.pip_version != new.pip_version:
+        reasons.append(f"the pip version changed from {cached.pip_version} to {new.pip_version}")
+    if cached.python_version != new.python_version:
+        reasons.append(
+            f"the Python version changed from {cached.python_version} to {new.python_version}"
+        )
+    elif cached.artifact_sha256 != new.artifact_sha256:
+        reasons.append("the Python runtime archive changed")
+    if cached.arch != new.arch:
+        reasons.append(f"the architecture changed from {cached.arch} to {new.arch}")
+    return reasons
+
+
+def bundled_pip_wheel(python_dir: Path, series: str) -> Path:
+    """The newest `pip-*.whl` ensurepip bundles (3.9.0 ships two)."""
+    bundled = python_dir / "lib" / f"python{series}" / "ensurepip" / "_bundled"
+    wheels = []
+    for wheel in bundled.glob("pip-*.whl"):
+        match = _WHEEL_VERSION.match(wheel.name)
+        if match:
+            wheels.append((tuple(int(part) for part in match.group(1).split(".")), wheel))
+    if not wheels:
+        raise BundledPipMissing(series, str(bundled))
+    return max(wheels)[1]
+
+
+def site_packages(layer_dir: Path, series: str) -> Path:
+    return layer_dir / "lib" / f"python{series}" / "site-packages"
+
+
+def install_pip(
+    ctx: BuildContext,
+    resolution: Resolution,
+    env: dict[str, str],
+    output: Output,
+    *,
+    cache_dir: Path,
+) -> Tool:
+    """Reuse or install the pip layer; update `env` for later steps; return the tool."""
+    version = read_pin("pip")
+    new = PipLayerMetadata(
+        layer_version=LAYER_VERSION,
+        pip_version=version,
+        python_version=resolution.version,
+        artifact_sha256=resolution.artifact.sha256.lower(),
+        arch=resolution.arch,
+    )
+    layer = cached_layer(
+        ctx.layers_dir,
+        LAYER_NAME,
+        TYPES,
+        PipLayerMetadata,
+        lambda cached: invalidation_reasons(cached, new),
+    )
+    python = ctx.layers_dir / python_layer.LAYER_NAME / "bin" / "python"
+    tool_env = {
+        "PYTHONUSERBASE": str(layer.path),
+        "PIP_CACHE_DIR": str(cache_dir),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        # Build containers may run as root; the venv is ours, the warning is noise.
+        "PIP_ROOT_USER_ACTION": "ignore",
+    }
+    if (
+        isinstance(layer.state, Restored)
+        and (site_packages(layer.path, resolution.series) / "pip").is_dir()
+    ):
+        output.using_cached(f"pip {version}")
+    else:
+        state = layer.state
+        if isinstance(state, Empty) and state.cause != "absent":
+            output.discarding("pip", list(state.reasons))
+        if isinstance(layer.state, Restored):
+            layer.reset()
+        output.step(f"Installing pip {version}")
+        try:
+            _install(python, resolution.series, version, {**env, **tool_env}, output)
+            LayerEnv().override("PYTHONUSERBASE", str(layer.path), scope=Scope.BUILD).default(
+                "PIP_DISABLE_PIP_VERSION_CHECK", "1", scope=Scope.BUILD
+            ).write(layer.path)
+        except BaseException:
+            remove_layer(ctx.layers_dir, LAYER_NAME)
+            raise
+        layer.finish(new)
+    apply_layer_for_build(env, layer.path)
+    return Tool("pip", version, (str(python), "-m", "pip"), tool_env)
+
+
+def _install(
+    python: Path, series: str, version: str, env: Mapping[str, str], output: Output
+) -> None:
+    wheel = bundled_pip_wheel(python.parent.parent, series)
+    argv: list[str | Path] = [
+        python, f"{wheel}/pip", "install", "--user", "--no-input", "--quiet",
+        "--no-warn-script-location", "--disable-pip-version-check", f"pip=={version}",
+    ]  # fmt: skip
+    try:
+        proc.run(argv, env=env, output=output)
+    except CommandFailed as error:
+        raise ToolInstallFailed("pip", version, error.returncode) from None

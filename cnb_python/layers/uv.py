@@ -1,0 +1,120 @@
+"""The `uv` layer: uv from its PyPI wheel, for `BP_PYTHON_INSTALLER=uv` (build only, cached).
+
+The wheel carries a static binary; the tool pip installs it with `--prefix <layer>`, which puts
+it in `<layer>/bin/uv` (on PATH for later buildpacks). Coming from the package index, it needs
+no download host of its own and follows the user's index and proxy settings. The key is uv's
+version and the platform the wheel was picked for (arch and distro); the Python that ran pip
+does not matter to a static binary.
+
+uv runs with `UV_PYTHON_DOWNLOADS=never` and `UV_NO_MANAGED_PYTHON=1`: it must use the venv's
+interpreter, never fetch one of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from cnb_python import proc
+from cnb_python.cnb.context import BuildContext
+from cnb_python.cnb.env import apply_layer_for_build
+from cnb_python.cnb.layers import (
+    Empty,
+    LayerMetadata,
+    LayerTypes,
+    Restored,
+    cached_layer,
+    remove_layer,
+)
+from cnb_python.errors import CommandFailed, ToolInstallFailed
+from cnb_python.layers.pip import read_pin
+from cnb_python.managers.base import Tool
+from cnb_python.output import Output
+
+LAYER_NAME = "uv"
+LAYER_VERSION = "1"
+TYPES = LayerTypes(build=True, cache=True)
+
+
+class UvLayerMetadata(LayerMetadata):
+    layer_version: str
+    uv_version: str
+    arch: str
+    distro_name: str
+    distro_version: str
+
+
+def invalidation_reasons(cached: UvLayerMetadata, new: UvLayerMetadata) -> list[str]:
+    reasons = []
+    if cached.layer_version != new.layer_version:
+        reasons.append("the buildpack now lays out the uv layer differently")
+    if cached.uv_version != new.uv_version:
+        reasons.append(f"the uv version changed from {cached.uv_version} to {new.uv_version}")
+    if cached.arch != new.arch:
+        reasons.append(f"the architecture changed from {cached.arch} to {new.arch}")
+    old_distro = f"{cached.distro_name} {cached.distro_version}".strip()
+    new_distro = f"{new.distro_name} {new.distro_version}".strip()
+    if old_distro != new_distro:
+        reasons.append(f"the distro changed from {old_distro or 'unknown'} to {new_distro}")
+    return reasons
+
+
+def install_uv(
+    ctx: BuildContext, pip: Tool, env: dict[str, str], output: Output, *, cache_dir: Path
+) -> Tool:
+    """Reuse or install the uv layer; update `env`; return the tool."""
+    version = read_pin("uv")
+    target = ctx.target
+    new = UvLayerMetadata(
+        layer_version=LAYER_VERSION,
+        uv_version=version,
+        arch=target.arch,
+        distro_name=target.distro_name,
+        distro_version=target.distro_version,
+    )
+    layer = cached_layer(
+        ctx.layers_dir,
+        LAYER_NAME,
+        TYPES,
+        UvLayerMetadata,
+        lambda cached: invalidation_reasons(cached, new),
+    )
+    binary = layer.path / "bin" / "uv"
+    if isinstance(layer.state, Restored) and binary.is_file():
+        output.using_cached(f"uv {version}")
+    else:
+        state = layer.state
+        if isinstance(state, Empty) and state.cause != "absent":
+            output.discarding("uv", list(state.reasons))
+        if isinstance(layer.state, Restored):
+            layer.reset()
+        output.step(f"Installing uv {version}")
+        try:
+            _install(pip, layer.path, version, {**env, **pip.env}, output)
+        except BaseException:
+            remove_layer(ctx.layers_dir, LAYER_NAME)
+            raise
+        layer.finish(new)
+    apply_layer_for_build(env, layer.path)
+    tool_env = {
+        "UV_CACHE_DIR": str(cache_dir),
+        "UV_PYTHON_DOWNLOADS": "never",
+        "UV_NO_MANAGED_PYTHON": "1",
+        "UV_NO_PROGRESS": "1",
+    }
+    return Tool("uv", version, (str(binary),), tool_env)
+
+
+def _install(
+    pip: Tool, layer_dir: Path, version: str, env: Mapping[str, str], output: Output
+) -> None:
+    argv = pip.command(
+        "install", "--prefix", layer_dir, "--no-deps", "--no-input", "--quiet",
+        "--no-warn-script-location", f"uv=={version}",
+    )  # fmt: skip
+    try:
+        proc.run(argv, env=env, output=output)
+    except CommandFailed as error:
+        raise ToolInstallFailed("uv", version, error.returncode) from None
+    if not (layer_dir / "bin" / "uv").is_file():
+        raise ToolInstallFailed("uv", version, 0, "The uv wheel installed no bin/uv.")

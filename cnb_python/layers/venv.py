@@ -1,0 +1,211 @@
+"""The `venv` layer: the app's dependencies, for the app (launch), later buildpacks (build) and
+the next build (cache).
+
+A PEP 405 venv made with `python -m venv --without-pip` and filled from outside by the
+installer in its tool layer, so the launch image holds the dependencies and nothing that
+installed them. Its name sorts after `python`, so its `bin/python` comes first on PATH.
+
+Its metadata is its cache key: the runtime (version and archive sha256: the venv's
+`bin/python` links into the python layer), the manager, the installer and its version, the
+target, the sha256 of every dependency file the manager names, and a digest of the index
+settings. Same key: the venv is reused and the installer does not run at all, except for what
+the manager's `refresh` must redo (local packages). Different key: the venv is rebuilt from
+scratch, so what a file no longer lists is gone; the installers' caches make that quick. The
+log names every reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from cnb_python import proc
+from cnb_python.cnb.context import BuildContext
+from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
+from cnb_python.cnb.layers import (
+    CachedLayer,
+    Empty,
+    LayerMetadata,
+    LayerTypes,
+    Restored,
+    cached_layer,
+    remove_layer,
+)
+from cnb_python.errors import CommandFailed, VenvCreateFailed
+from cnb_python.layers import python as python_layer
+from cnb_python.managers.base import InstallJob, PackageManager, Tool
+from cnb_python.output import Output
+from cnb_python.resolve import Resolution
+
+LAYER_NAME = "venv"
+# Bump when the layer's contents or env change in a way old layers lack.
+LAYER_VERSION = "1"
+TYPES = LayerTypes(launch=True, build=True, cache=True)
+WHAT = "virtual environment"
+
+
+class VenvMetadata(LayerMetadata):
+    layer_version: str
+    manager: str
+    installer: str
+    installer_version: str
+    python_version: str
+    artifact_sha256: str
+    arch: str
+    distro_name: str
+    distro_version: str
+    stack_id: str
+    files: str  # JSON object {name: sha256}, sorted: metadata values must be strings
+    index_settings: str  # sha256 of the index settings, "" when none is set
+
+
+def metadata_for(
+    ctx: BuildContext,
+    resolution: Resolution,
+    manager: PackageManager,
+    installer_version: str,
+    env: Mapping[str, str],
+) -> VenvMetadata:
+    inputs = manager.key_inputs(env)
+    return VenvMetadata(
+        layer_version=LAYER_VERSION,
+        manager=manager.name,
+        installer=manager.installer,
+        installer_version=installer_version,
+        python_version=resolution.version,
+        artifact_sha256=resolution.artifact.sha256.lower(),
+        arch=resolution.arch,
+        distro_name=ctx.target.distro_name,
+        distro_version=ctx.target.distro_version,
+        stack_id=resolution.stack_id,
+        files=json.dumps(dict(sorted(inputs.files.items())), separators=(",", ":")),
+        index_settings=inputs.settings,
+    )
+
+
+def _files(metadata: VenvMetadata) -> dict[str, str]:
+    try:
+        value = json.loads(metadata.files)
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def file_reasons(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
+    reasons = []
+    for name in sorted(set(old) | set(new)):
+        if name not in old:
+            reasons.append(f"{name} is new")
+        elif name not in new:
+            reasons.append(f"{name} is no longer used")
+        elif old[name] != new[name]:
+            reasons.append(f"{name} changed")
+    return reasons
+
+
+def invalidation_reasons(cached: VenvMetadata, new: VenvMetadata) -> list[str]:
+    """Every reason the cached venv does not fit this build; empty when it can be reused."""
+    reasons: list[str] = []
+    if cached.layer_version != new.layer_version:
+        reasons.append("the buildpack now lays out the virtual environment differently")
+    if cached.manager != new.manager:
+        reasons.append(f"the package manager changed from {cached.manager} to {new.manager}")
+    old_tool = f"{cached.installer} {cached.installer_version}"
+    new_tool = f"{new.installer} {new.installer_version}"
+    if old_tool != new_tool:
+        reasons.append(f"the installer changed from {old_tool} to {new_tool}")
+    if cached.python_version != new.python_version:
+        reasons.append(
+            f"the Python version changed from {cached.python_version} to {new.python_version}"
+        )
+    elif cached.artifact_sha256 != new.artifact_sha256:
+        reasons.append("the Python runtime archive changed")
+    if cached.arch != new.arch:
+        reasons.append(f"the architecture changed from {cached.arch} to {new.arch}")
+    old_distro = f"{cached.distro_name} {cached.distro_version}".strip()
+    new_distro = f"{new.distro_name} {new.distro_version}".strip()
+    if old_distro != new_distro:
+        reasons.append(f"the distro changed from {old_distro or 'unknown'} to {new_distro}")
+    if cached.stack_id != new.stack_id:
+        reasons.append(f"the stack changed from {cached.stack_id} to {new.stack_id}")
+    reasons.extend(file_reasons(_files(cached), _files(new)))
+    if cached.index_settings != new.index_settings:
+        reasons.append("the package index settings changed")
+    return reasons
+
+
+def _looks_complete(venv: Path) -> bool:
+    return (venv / "pyvenv.cfg").is_file() and (venv / "bin" / "python").exists()
+
+
+def install_venv(
+    ctx: BuildContext,
+    resolution: Resolution,
+    manager: PackageManager,
+    tools: Mapping[str, Tool],
+    env: dict[str, str],
+    *,
+    output: Output,
+) -> Path:
+    """Reuse or rebuild the venv; update `env` (venv `bin` first on PATH, VIRTUAL_ENV)."""
+    new = metadata_for(ctx, resolution, manager, tools[manager.installer].version, env)
+    layer = cached_layer(
+        ctx.layers_dir,
+        LAYER_NAME,
+        TYPES,
+        VenvMetadata,
+        lambda cached: invalidation_reasons(cached, new),
+    )
+    if isinstance(layer.state, Restored) and _looks_complete(layer.path):
+        output.using_cached(WHAT)
+        apply_layer_for_build(env, layer.path)
+        job = InstallJob(ctx.app_dir, layer.path, tools, env, output)
+        layer.begin_update()
+        try:
+            manager.refresh(job)
+        except BaseException:
+            remove_layer(ctx.layers_dir, LAYER_NAME)
+            raise
+        layer.finish(new)
+        return layer.path
+
+    _explain_discard(layer, output)
+    if isinstance(layer.state, Restored):
+        layer.reset()
+    try:
+        _create(ctx.layers_dir, layer.path, resolution, env, output)
+        apply_layer_for_build(env, layer.path)
+        manager.install(InstallJob(ctx.app_dir, layer.path, tools, env, output))
+    except BaseException:
+        remove_layer(ctx.layers_dir, LAYER_NAME)
+        raise
+    layer.finish(new)
+    return layer.path
+
+
+def _explain_discard(layer: CachedLayer[VenvMetadata], output: Output) -> None:
+    state = layer.state
+    if isinstance(state, Restored):
+        output.discarding(WHAT, ["some of its files are missing"])
+    elif isinstance(state, Empty) and state.cause != "absent":
+        output.discarding(WHAT, list(state.reasons))
+
+
+def _create(
+    layers_dir: Path, venv: Path, resolution: Resolution, env: Mapping[str, str], output: Output
+) -> None:
+    output.step("Creating virtual environment")
+    python = layers_dir / python_layer.LAYER_NAME / "bin" / "python"
+    try:
+        proc.run([python, "-m", "venv", "--without-pip", venv], env=env, capture=True)
+    except CommandFailed as error:
+        raise VenvCreateFailed(resolution.version, error.output) from None
+    # VIRTUAL_ENV for the app and later buildpacks; PIP_PYTHON so a later `pip install`
+    # (a hook, another buildpack) targets the venv rather than the runtime.
+    (
+        LayerEnv()
+        .override("VIRTUAL_ENV", str(venv))
+        .override("PIP_PYTHON", str(venv), scope=Scope.BUILD)
+        .write(venv)
+    )

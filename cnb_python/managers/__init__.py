@@ -1,0 +1,139 @@
+"""Which package manager installs the app's dependencies, decided before any download.
+
+Precedence, when an app carries files of several managers (say a `poetry.lock` and a
+`requirements.txt` exported from it): uv.lock, poetry.lock, Pipfile.lock, requirements.txt,
+then a project described by setup.py or a PEP 621 pyproject.toml (`pip install .`), then a
+Pipfile without its lock. The winner is logged with a warning naming the others, and
+`BP_PYTHON_PACKAGE_MANAGER=pip|pipenv|poetry|uv` overrides the order. Lock files come first
+because a lock is the more precise statement of what to install.
+
+Pipenv, Poetry and uv are recognised but not installed by this version: choosing one fails
+with an error that says how to proceed, rather than silently installing something else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cnb_python.cnb import tomlio
+from cnb_python.detect import is_requirements_typo
+from cnb_python.errors import (
+    InvalidPackageSetting,
+    NoPackageManagerFile,
+    PackageManagerNotSupported,
+)
+from cnb_python.managers.base import PackageManager
+from cnb_python.managers.pip import INSTALLERS, REQUIREMENTS, PipManager
+from cnb_python.output import Output
+
+__all__ = ["PackageManager", "PipManager", "choose", "find_evidence"]
+
+MANAGER_SETTING = "BP_PYTHON_PACKAGE_MANAGER"
+INSTALLER_SETTING = "BP_PYTHON_INSTALLER"
+MANAGERS = ("pip", "pipenv", "poetry", "uv")
+PYPROJECT_PROJECT = "pyproject.toml"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A file in the app root that names a manager; `rank` orders the precedence."""
+
+    file: str
+    manager: str
+    rank: int
+
+
+# (file, manager), in precedence order. pyproject.toml counts only with a [project] table.
+PRECEDENCE = (
+    ("uv.lock", "uv"),
+    ("poetry.lock", "poetry"),
+    ("Pipfile.lock", "pipenv"),
+    (REQUIREMENTS, "pip"),
+    ("setup.py", "pip"),
+    (PYPROJECT_PROJECT, "pip"),
+    ("Pipfile", "pipenv"),
+)
+LOOKED_FOR = tuple(name for name, _ in PRECEDENCE)
+
+
+def _is_pep621_project(path: Path) -> bool:
+    try:
+        data = tomlio.load(path)
+    except (OSError, UnicodeDecodeError, tomlio.TOMLDecodeError):
+        return False
+    return isinstance(data.get("project"), dict)
+
+
+def find_evidence(app_dir: Path) -> list[Evidence]:
+    """Every manager file in the app root, best first."""
+    found = []
+    for rank, (name, manager) in enumerate(PRECEDENCE):
+        path = app_dir / name
+        if not path.is_file():
+            continue
+        if name == PYPROJECT_PROJECT and not _is_pep621_project(path):
+            continue
+        found.append(Evidence(name, manager, rank))
+    return found
+
+
+def _misspellings(app_dir: Path) -> tuple[str, ...]:
+    try:
+        return tuple(sorted(e.name for e in app_dir.iterdir() if is_requirements_typo(e.name)))
+    except OSError:
+        return ()
+
+
+def _setting(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    if value.lower() not in allowed:
+        raise InvalidPackageSetting(name, value, allowed)
+    return value.lower()
+
+
+def choose(app_dir: Path, platform_env: Mapping[str, str], output: Output) -> PackageManager:
+    """The manager for this app, or one clear error. Logs the choice."""
+    installer = _setting(platform_env, INSTALLER_SETTING, INSTALLERS) or "pip"
+    requested = _setting(platform_env, MANAGER_SETTING, MANAGERS)
+    evidence = find_evidence(app_dir)
+    pip_files = tuple(e.file for e in evidence if e.manager == "pip")
+
+    if requested is not None:
+        chosen = requested
+        origin = f"{MANAGER_SETTING}={requested}"
+        if requested == "pip" and not pip_files:
+            raise NoPackageManagerFile(
+                tuple(n for n, m in PRECEDENCE if m == "pip"), _misspellings(app_dir), "pip"
+            )
+    elif evidence:
+        best = evidence[0]
+        chosen, origin = best.manager, best.file
+        others = [e for e in evidence if e.manager != best.manager]
+        if others:
+            output.warning(
+                f"Files of several package managers found: using {best.manager} ({best.file})",
+                (
+                    "Also found: " + ", ".join(f"{e.file} ({e.manager})" for e in others) + ".",
+                    "The precedence is uv.lock, poetry.lock, Pipfile.lock, requirements.txt, "
+                    "then setup.py or pyproject.toml.",
+                    f"To choose, set {MANAGER_SETTING}=pip|pipenv|poetry|uv, or remove the "
+                    "files of the managers you do not use.",
+                ),
+            )
+    else:
+        raise NoPackageManagerFile(LOOKED_FOR, _misspellings(app_dir))
+
+    if chosen != "pip":
+        raise PackageManagerNotSupported(chosen, origin, pip_files)
+    requirements = app_dir / REQUIREMENTS
+    manager = PipManager(
+        app_dir=app_dir,
+        requirements=requirements if requirements.is_file() else None,
+        installer=installer,
+    )
+    output.step(f"Package manager: {manager.describe()} (from {origin})")
+    return manager

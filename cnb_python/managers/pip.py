@@ -1,0 +1,101 @@
+"""pip apps: `requirements.txt`, or the project itself (`pip install .`).
+
+pip runs from its build-only tool layer against the venv from outside
+(`pip --python <venv>/bin/python`), so the venv, which is exported, never holds pip. With
+`BP_PYTHON_INSTALLER=uv`, `uv pip install --python <venv>/bin/python` does the same job
+faster; everything else (key, reuse, layers) is identical.
+
+pip is not a sync tool: it never removes what a file no longer lists. That is why the venv
+layer rebuilds from scratch whenever the key changes, and why the key covers every included
+file. Local directories are the exception to "same key, nothing to do": their code is not in
+the key, so the non-editable ones (and the project itself for `pip install .`) are reinstalled
+on every build, without their dependencies, which the key does cover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cnb_python import proc
+from cnb_python.errors import CommandFailed, DependencyInstallFailed
+from cnb_python.managers.base import InstallJob, KeyInputs, settings_digest
+from cnb_python.managers.requirements import (
+    PACKAGING_FILES,
+    LocalRequirement,
+    parse_tree,
+    sha256_file,
+)
+
+REQUIREMENTS = "requirements.txt"
+INSTALLERS = ("pip", "uv")
+
+
+@dataclass(frozen=True)
+class PipManager:
+    """`requirements` set: install from that file; None: install the project in `app_dir`."""
+
+    app_dir: Path
+    requirements: Path | None
+    installer: str = "pip"
+    name: str = "pip"
+
+    def describe(self) -> str:
+        source = REQUIREMENTS if self.requirements else "the project itself (pip install .)"
+        via = " (installed with uv)" if self.installer == "uv" else ""
+        return f"pip with {source}{via}"
+
+    def tools(self) -> tuple[str, ...]:
+        return ("pip", "uv") if self.installer == "uv" else ("pip",)
+
+    def _local(self, env: Mapping[str, str]) -> list[LocalRequirement]:
+        if self.requirements is None:
+            return []
+        return parse_tree(self.requirements, self.app_dir, env).local
+
+    def key_inputs(self, env: Mapping[str, str]) -> KeyInputs:
+        if self.requirements is not None:
+            files = parse_tree(self.requirements, self.app_dir, env).digests(self.app_dir)
+        else:
+            files = {
+                name: sha256_file(self.app_dir / name)
+                for name in PACKAGING_FILES
+                if (self.app_dir / name).is_file()
+            }
+        return KeyInputs(files=files, settings=settings_digest(env))
+
+    def _files(self) -> tuple[str, ...]:
+        return (REQUIREMENTS,) if self.requirements else PACKAGING_FILES
+
+    def _run(self, job: InstallJob, args: Sequence[str]) -> None:
+        tool = job.tools[self.installer]
+        if self.installer == "uv":
+            argv = tool.command(
+                "pip", "install", "--python", job.python, "--compile-bytecode", *args
+            )
+        else:
+            argv = tool.command(
+                "--python", job.python, "install", "--no-input", "--progress-bar", "off", *args
+            )
+        try:
+            proc.run(argv, env={**job.env, **tool.env}, cwd=job.app_dir, output=job.output)
+        except CommandFailed as error:
+            # pip's own output was streamed above; our message only closes it.
+            raise DependencyInstallFailed(self.installer, error.returncode, self._files()) from None
+
+    def install(self, job: InstallJob) -> None:
+        if self.requirements is not None:
+            self._run(job, ["--requirement", str(self.requirements.relative_to(self.app_dir))])
+        else:
+            self._run(job, ["."])
+
+    def refresh(self, job: InstallJob) -> bool:
+        targets = ["."] if self.requirements is None else []
+        targets += [local.text for local in self._local(job.env) if not local.editable]
+        if not targets:
+            return False
+        job.output.step("Reinstalling local packages, whose code may have changed")
+        reinstall = "--reinstall" if self.installer == "uv" else "--force-reinstall"
+        self._run(job, ["--no-deps", reinstall, *targets])
+        return True

@@ -1,0 +1,235 @@
+"""pip apps built by the real buildpack (`cnb-python dev build`), with real packages.
+
+Each test builds a fixture app copy with a runtime made from this machine's CPython and
+installs small pure-Python packages from the package index. Rebuilds restore from the app's own
+cache as the lifecycle would, so the reuse rules are tested end to end: the log lines, the
+files in the venv, and what the launched app can import.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.support.devbuild import DevApp, DevApps
+
+PIP_INSTALL = re.compile(r"Running: .* (pip|uv pip) .*install")
+
+
+def venv_files(app: DevApp) -> dict[str, tuple[int, int]]:
+    """Every file in the venv layer with its (mtime_ns, size)."""
+    venv = app.layers_dir / "venv"
+    return {
+        str(path.relative_to(venv)): (path.lstat().st_mtime_ns, path.lstat().st_size)
+        for path in venv.rglob("*")
+        if not path.is_dir()
+    }
+
+
+def is_hash_based(pyc: Path) -> bool:
+    # PEP 552: bit 0 of the flags word marks a hash-based pyc; bit 1 "check source".
+    return bool(int.from_bytes(pyc.read_bytes()[4:8], "little") & 1)
+
+
+def assert_no_tools_at_launch(app: DevApp) -> None:
+    """After export, the layers dir holds exactly the launch image's layers."""
+    layers = {p.name for p in app.layers_dir.iterdir() if p.is_dir()}
+    assert {"python", "venv"} <= layers
+    assert not layers & {"pip", "pip-cache", "uv", "uv-cache"}
+    venv = app.layers_dir / "venv"
+    assert not list((venv / "bin").glob("pip*"))
+    assert not list(venv.glob("lib/python*/site-packages/pip"))
+    result = app.run(["python", "-c", "import pip"])
+    assert result.returncode != 0
+    assert "No module named 'pip'" in result.stderr
+
+
+def test_pip_app_builds_launches_and_rebuilds_only_when_needed(dev_app: DevApps) -> None:
+    app = dev_app("pip_basic")
+    app.build()
+    assert "Package manager: pip with requirements.txt (from requirements.txt)" in app.log
+    assert "Installing pip 26.3" in app.log
+    assert "Creating virtual environment" in app.log
+    assert "Successfully installed idna-3.10 six-1.17.0" in app.log
+
+    result = app.run(["python", "app.py"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "six 1.17.0 idna 3.10"
+    assert_no_tools_at_launch(app)
+    env = app.launch_env()
+    venv = app.layers_dir / "venv"
+    assert env["VIRTUAL_ENV"] == str(venv)
+    assert env["PATH"].split(":")[0] == str(venv / "bin")
+    pycs = list(venv.glob("lib/python*/site-packages/**/*.pyc"))
+    assert pycs
+    assert all(is_hash_based(pyc) for pyc in pycs)
+
+    # No-op rebuild: nothing runs, nothing in the venv changes.
+    before = venv_files(app)
+    app.rebuild()
+    assert "Using cached pip 26.3" in app.log
+    assert "Using cached virtual environment" in app.log
+    assert not PIP_INSTALL.search(app.log), app.log
+    assert venv_files(app) == before
+
+    # A requirement added: rebuilt from scratch, with the reason.
+    requirements = app.app / "requirements.txt"
+    requirements.write_text(requirements.read_text() + "certifi\n")
+    app.rebuild()
+    assert "Discarding cached virtual environment: requirements.txt changed" in app.log
+    assert app.run(["python", "-c", "import certifi"]).returncode == 0
+
+    # A requirement removed: gone from the venv.
+    requirements.write_text("six==1.17.0\ncertifi\n")
+    app.rebuild()
+    assert "Discarding cached virtual environment: requirements.txt changed" in app.log
+    gone = app.run(["python", "-c", "import idna"])
+    assert "No module named 'idna'" in gone.stderr
+    assert not list(venv.glob("lib/python*/site-packages/idna*"))
+
+
+def test_includes_and_constraints_are_followed_and_keyed(dev_app: DevApps) -> None:
+    app = dev_app("pip_includes")
+    app.build()
+    versions = app.run(
+        ["python", "-c", "import six, idna; print(six.__version__, idna.__version__)"]
+    )
+    assert versions.stdout.strip() == "1.16.0 3.9"
+
+    common = app.app / "requirements" / "common.txt"
+    common.write_text(common.read_text() + "# a comment still changes the file\n")
+    app.rebuild()
+    assert "Discarding cached virtual environment: requirements/common.txt changed" in app.log
+
+
+def test_local_packages_show_code_changes_without_a_key_change(dev_app: DevApps) -> None:
+    app = dev_app("pip_local")
+    app.build()
+    check = "import editable_pkg, local_pkg; print(editable_pkg.MESSAGE, local_pkg.MESSAGE)"
+    assert app.run(["python", "-c", check]).stdout.strip() == "editable_pkg v1 local_pkg v1"
+    where = app.run(["python", "-c", "import editable_pkg; print(editable_pkg.__file__)"])
+    assert where.stdout.strip().startswith(str(app.workspace / "editable_pkg"))
+
+    for name in ("editable_pkg", "local_pkg"):
+        module = app.app / name / name / "__init__.py"
+        module.write_text(module.read_text().replace("v1", "v2"))
+    app.rebuild()
+    assert "Using cached virtual environment" in app.log
+    assert "Reinstalling local packages, whose code may have changed" in app.log
+    assert "--no-deps --force-reinstall ./local_pkg" in app.log
+    assert app.run(["python", "-c", check]).stdout.strip() == "editable_pkg v2 local_pkg v2"
+
+
+def test_setup_py_project_is_installed_and_reinstalled(dev_app: DevApps) -> None:
+    app = dev_app("pip_setup_py")
+    app.build()
+    assert "Package manager: pip with the project itself (pip install .) (from setup.py)" in (
+        app.log
+    )
+    check = "import hello, six; print(hello.MESSAGE, six.__version__)"
+    assert app.run(["python", "-c", check]).stdout.strip() == "hello v1 1.17.0"
+
+    module = app.app / "hello.py"
+    module.write_text('MESSAGE = "hello v2"\n')
+    app.rebuild()
+    assert "Using cached virtual environment" in app.log
+    assert app.run(["python", "-c", check]).stdout.strip() == "hello v2 1.17.0"
+
+
+def test_pyproject_only_project_is_installed(dev_app: DevApps) -> None:
+    app = dev_app("pip_pyproject")
+    app.build()
+    assert "(from pyproject.toml)" in app.log
+    check = "import greeter, idna; print(greeter.MESSAGE, idna.__version__)"
+    assert app.run(["python", "-c", check]).stdout.strip() == "greeter v1 3.10"
+
+
+def test_uv_installer_fills_the_same_venv(dev_app: DevApps) -> None:
+    app = dev_app("pip_local", env={"BP_PYTHON_INSTALLER": "uv"})
+    app.build()
+    assert "Package manager: pip with requirements.txt (installed with uv)" in app.log
+    assert "Installing uv 0.13.9" in app.log
+    assert re.search(r"uv pip install --python \S+/venv/bin/python --compile-bytecode", app.log)
+    check = "import editable_pkg, local_pkg, six; print(editable_pkg.MESSAGE, local_pkg.MESSAGE)"
+    assert app.run(["python", "-c", check]).stdout.strip() == "editable_pkg v1 local_pkg v1"
+    assert_no_tools_at_launch(app)
+    pycs = list((app.layers_dir / "venv").glob("lib/python*/site-packages/**/*.pyc"))
+    assert pycs
+    assert all(is_hash_based(pyc) for pyc in pycs)
+
+    module = app.app / "local_pkg" / "local_pkg" / "__init__.py"
+    module.write_text(module.read_text().replace("v1", "v2"))
+    app.rebuild()
+    assert "Using cached uv 0.13.9" in app.log
+    assert "Using cached virtual environment" in app.log
+    assert app.run(["python", "-c", check]).stdout.strip() == "editable_pkg v1 local_pkg v2"
+
+    # Back to pip: another installer, so the venv is rebuilt and the uv layers are dropped.
+    app.env.pop("BP_PYTHON_INSTALLER")
+    app.rebuild()
+    assert "the installer changed from uv 0.13.9 to pip 26.3" in app.log
+    assert not (app.cache_dir / "uv").exists()
+
+
+def test_several_manager_files_warn_and_an_unsupported_choice_is_refused(
+    dev_app: DevApps,
+) -> None:
+    app = dev_app("managers_multiple")
+    failed = app.build(check=False)
+    assert not failed.ok
+    assert "Files of several package managers found: using poetry (poetry.lock)" in app.log
+    assert "Also found: requirements.txt (pip)." in app.log
+    assert "BP_PYTHON_PACKAGE_MANAGER=pip|pipenv|poetry|uv" in app.log
+    assert "ERROR: The package manager poetry is not supported yet by this buildpack" in app.log
+    assert "Downloading Python" not in app.log  # refused before any download
+
+    app.rebuild(env={"BP_PYTHON_PACKAGE_MANAGER": "pip"})
+    assert "(from BP_PYTHON_PACKAGE_MANAGER=pip)" in app.log
+    assert app.run(["python", "-c", "import six"]).returncode == 0
+
+
+def test_no_manager_file_names_the_files_and_the_misspelling(dev_app: DevApps) -> None:
+    app = dev_app("managers_none")
+    assert not app.build(check=False).ok
+    assert "ERROR: No package manager file found" in app.log
+    assert "requirements.txt, setup.py, pyproject.toml" in app.log
+    assert "Found 'requirments.txt', which looks like a misspelling of requirements.txt." in (
+        app.log
+    )
+    assert "Traceback" not in app.log
+
+
+def test_a_requirement_pip_rejects_fails_after_pips_output(dev_app: DevApps) -> None:
+    app = dev_app("pip_invalid")
+    assert not app.build(check=False).ok
+    pip_says = app.log.find("Invalid requirement")
+    ours = app.log.find("ERROR: Unable to install dependencies with pip")
+    assert 0 <= pip_says < ours, app.log
+    assert "Traceback" not in app.log
+    assert not (app.cache_dir / "venv").exists()
+
+
+def test_python_version_change_rebuilds_the_venv(dev_app: DevApps) -> None:
+    from tests.support.runtimes import host_interpreters
+
+    series = sorted(
+        {python.series for python in host_interpreters()},
+        key=lambda text: tuple(int(part) for part in text.split(".")),
+    )
+    if len(series) < 2:
+        pytest.skip("needs two CPython series on this machine")
+    first, second = series[-2], series[-1]
+    app = dev_app("pip_basic", versions=(first, second))
+    (app.app / ".python-version").write_text(f"{first}\n")
+    app.build()
+    (app.app / ".python-version").write_text(f"{second}\n")
+    app.rebuild()
+    assert re.search(
+        rf"Discarding cached virtual environment: the Python version changed from "
+        rf"{re.escape(first)}\.\d+ to {re.escape(second)}\.\d+",
+        app.log,
+    ), app.log
+    version = app.run(["python", "-c", "import sys, six; print(sys.version_info[:2])"])
+    assert version.stdout.strip() == str(tuple(int(p) for p in second.split(".")))

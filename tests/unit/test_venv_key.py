@@ -1,0 +1,88 @@
+"""The venv layer's cache key: every field alone gives a reason; secrets stay out of it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cnb_python.layers import pip as pip_layer
+from cnb_python.layers.venv import VenvMetadata, invalidation_reasons
+from cnb_python.managers.base import settings_digest
+from cnb_python.managers.pip import PipManager
+
+BASE = VenvMetadata(
+    layer_version="1",
+    manager="pip",
+    installer="pip",
+    installer_version="26.3",
+    python_version="3.12.7",
+    artifact_sha256="a" * 64,
+    arch="amd64",
+    distro_name="ubuntu",
+    distro_version="24.04",
+    stack_id="heroku-24",
+    files=json.dumps({"requirements.txt": "1" * 64}),
+    index_settings="",
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"layer_version": "2"}, "the buildpack now lays out the virtual environment differently"),
+        ({"manager": "uv"}, "the package manager changed from pip to uv"),
+        (
+            {"installer": "uv", "installer_version": "0.13.9"},
+            "the installer changed from pip 26.3 to uv 0.13.9",
+        ),
+        ({"installer_version": "26.4"}, "the installer changed from pip 26.3 to pip 26.4"),
+        ({"python_version": "3.13.1"}, "the Python version changed from 3.12.7 to 3.13.1"),
+        ({"artifact_sha256": "b" * 64}, "the Python runtime archive changed"),
+        ({"arch": "arm64"}, "the architecture changed from amd64 to arm64"),
+        ({"distro_version": "22.04"}, "the distro changed from ubuntu 24.04 to ubuntu 22.04"),
+        ({"stack_id": "heroku-22"}, "the stack changed from heroku-24 to heroku-22"),
+        ({"files": json.dumps({"requirements.txt": "2" * 64})}, "requirements.txt changed"),
+        (
+            {"files": json.dumps({"requirements.txt": "1" * 64, "base.txt": "3" * 64})},
+            "base.txt is new",
+        ),
+        ({"files": "{}"}, "requirements.txt is no longer used"),
+        ({"index_settings": "f" * 64}, "the package index settings changed"),
+    ],
+)
+def test_each_field_alone_is_a_reason(change: dict[str, str], reason: str) -> None:
+    assert invalidation_reasons(BASE, BASE) == []
+    new = BASE.model_copy(update=change)
+    assert invalidation_reasons(BASE, new) == [reason]
+
+
+def test_every_reason_is_listed() -> None:
+    new = BASE.model_copy(update={"python_version": "3.13.1", "files": "{}", "arch": "arm64"})
+    assert len(invalidation_reasons(BASE, new)) == 3
+
+
+def test_index_settings_are_a_digest_of_set_values_only() -> None:
+    secret = "https://user:s3cret@index.invalid/simple"
+    digest = settings_digest({"PIP_INDEX_URL": secret, "UNRELATED": "x"})
+    assert secret not in digest
+    assert len(digest) == 64
+    assert settings_digest({"PIP_INDEX_URL": secret + " "}) == digest
+    assert settings_digest({"PIP_INDEX_URL": "  "}) == ""
+    assert settings_digest({"UV_INDEX": "x"}) != settings_digest({"PIP_INDEX_URL": "x"})
+
+
+def test_key_inputs_of_a_project_cover_its_packaging_files(tmp_path: Path) -> None:
+    (tmp_path / "setup.py").write_text("")
+    (tmp_path / "setup.cfg").write_text("")
+    inputs = PipManager(tmp_path, None).key_inputs({"PIP_FIND_LINKS": "/wheels"})
+    assert set(inputs.files) == {"setup.py", "setup.cfg"}
+    assert inputs.settings
+
+
+def test_tool_pins_are_read_from_their_one_line_files(tmp_path: Path) -> None:
+    assert pip_layer.read_pin("pip") == "26.3"
+    assert pip_layer.read_pin("uv") == "0.13.9"
+    (tmp_path / "pip.txt").write_text("# pinned\npip == 1.2.3  # comment\n")
+    assert pip_layer.read_pin("pip", tmp_path) == "1.2.3"
