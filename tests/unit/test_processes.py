@@ -40,5 +40,6 @@ def test_bad_procfiles(text: str, reason: str) -> None:
 
 def test_missing_procfile_says_how_to_add_one(tmp_path: Path) -> None:
     out = io.StringIO()
-    assert from_app(tmp_path, Output(stdout=out, stderr=out)) == ()
-    assert "add a Procfile" in out.getvalue()
+    assert from_app(tmp_path, {}, Output(stdout=out, stderr=out)) == ()
+    assert "No Procfile: no process is declared" in out.getvalue()
+    assert "add a Procfile such as: web: gunicorn --bind 0.0.0.0:$PORT app:app" in out.getvalue()

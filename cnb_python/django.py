@@ -1,0 +1,82 @@
+"""Django static files: `manage.py collectstatic` at build time, as Heroku and Scalingo do.
+
+Collecting at build time puts the files in the image, so the app (typically WhiteNoise) serves
+them from the first request and no container writes to its own file system. The rules:
+
+- only when `manage.py` is in the app root (a symlink is fine: that is how monorepos point at a
+  project in a subdirectory) and Django is installed in the venv (`installed.has_package`):
+  a `manage.py` in a non-Django app, or one whose Django is not a dependency, is left alone;
+- `DISABLE_COLLECTSTATIC` set to anything but "" or "0" skips it (Heroku's classic switch;
+  Heroku's CNB has no opt-out, a long-standing request). It is checked before Django runs at
+  all, so it also gets a build through settings that cannot be imported at build time;
+- `python manage.py help collectstatic` first (output captured): "Unknown command" means
+  `django.contrib.staticfiles` is not in INSTALLED_APPS, which is skipped with a line; any other
+  failure is `DjangoInspectionFailed`, with Django's output in the message;
+- then `python manage.py collectstatic --noinput`, output streamed; a failure is
+  `CollectstaticFailed` below Django's own output, with the opt-out.
+
+Both commands run with the venv's Python, in the app directory, with the user's platform env
+on top (`hooks.user_env`), since settings commonly read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from cnb_python import proc
+from cnb_python.cnb.context import BuildContext
+from cnb_python.errors import CollectstaticFailed, DjangoInspectionFailed
+from cnb_python.hooks import user_env
+from cnb_python.installed import has_package, venv_dir
+from cnb_python.output import Output
+
+OPT_OUT = "DISABLE_COLLECTSTATIC"
+
+
+def collectstatic_disabled(platform_env: Mapping[str, str], env: Mapping[str, str]) -> bool:
+    value = platform_env.get(OPT_OUT, env.get(OPT_OUT, "")).strip()
+    return value not in ("", "0")
+
+
+def is_django_app(app_dir: Path, env: Mapping[str, str]) -> bool:
+    return (app_dir / "manage.py").is_file() and has_package(env, "django", "django-admin")
+
+
+def collectstatic(ctx: BuildContext, env: Mapping[str, str], output: Output) -> None:
+    """Collect the static files of a Django app into its STATIC_ROOT, or say why not."""
+    if not is_django_app(ctx.app_dir, env):
+        return
+    output.header("Collecting Django static files")
+    if collectstatic_disabled(ctx.platform_env, env):
+        output.step(f"Skipping collectstatic: {OPT_OUT} is set")
+        return
+    venv = venv_dir(env)
+    python = str(venv / "bin" / "python") if venv is not None else "python"
+    run_env = user_env(env, ctx.platform_env)
+
+    inspected = proc.run(
+        [python, "manage.py", "help", "collectstatic"],
+        env=run_env,
+        cwd=ctx.app_dir,
+        capture=True,
+        check=False,
+    )
+    if inspected.returncode != 0:
+        if "Unknown command" in inspected.stdout:
+            output.step(
+                "Skipping collectstatic: django.contrib.staticfiles is not in INSTALLED_APPS"
+            )
+            return
+        raise DjangoInspectionFailed(inspected.returncode, inspected.stdout)
+
+    result = proc.run(
+        [python, "manage.py", "collectstatic", "--noinput"],
+        env=run_env,
+        cwd=ctx.app_dir,
+        output=output,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise CollectstaticFailed(result.returncode)
+    output.step("Static files collected")

@@ -1,0 +1,86 @@
+"""How built apps start: Procfile processes in launch.toml, each inferred web process started
+with `dev launch` and answering HTTP on $PORT, and WEB_CONCURRENCY at launch (the exec.d program
+itself is tested in test_web_concurrency.py). Real builds of fixture apps with packages from
+PyPI (tests/support/devbuild.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cnb_python.cnb import tomlio
+from tests.support.devbuild import DevApp
+from tests.support.serving import get, launched
+
+pytestmark = pytest.mark.network
+
+DevAppFactory = Callable[..., DevApp]
+
+
+def _processes(app: DevApp) -> list[dict[str, object]]:
+    processes: list[dict[str, object]] = tomlio.load(app.work / "image" / "launch.toml")[
+        "processes"
+    ]
+    return processes
+
+
+def test_procfile_processes_in_launch_toml_web_serves_web_concurrency_set(
+    dev_app: DevAppFactory, tmp_path: Path
+) -> None:
+    app = dev_app("procfile_basic")
+    app.build()
+    assert '- Process web (default): exec python -m http.server --bind 0.0.0.0 "$PORT"' in app.log
+    assert "- Process worker: python -c 'print(\"working\")'" in app.log
+    assert _processes(app) == [
+        {
+            "type": "web",
+            "command": ["bash", "-c", 'exec python -m http.server --bind 0.0.0.0 "$PORT"'],
+            "default": True,
+        },
+        {
+            "type": "worker",
+            "command": ["bash", "-c", "python -c 'print(\"working\")'"],
+            "default": False,
+        },
+    ]
+    log = tmp_path / "web.log"
+    with launched(app, log=log) as port:
+        assert get(port, "/index.html", log=log) == "hello from procfile\n"
+
+    # WEB_CONCURRENCY: the exec.d program's default at launch, and the user's value wins
+    assert (app.layers_dir / "web-concurrency" / "exec.d" / "web_concurrency").is_file()
+    cgroup = tmp_path / "cgroup"
+    cgroup.mkdir()
+    (cgroup / "memory.max").write_text(f"{768 * 1024 * 1024}\n")
+    (cgroup / "cpu.max").write_text("max 100000\n")
+    show = ["sh", "-c", 'echo "WEB_CONCURRENCY=$WEB_CONCURRENCY"']
+    done = app.run(show, env={"CNB_PYTHON_CGROUP_ROOT": str(cgroup)})
+    assert (done.returncode, done.stdout) == (0, "WEB_CONCURRENCY=3\n"), done.stderr
+    done = app.run(show, env={"CNB_PYTHON_CGROUP_ROOT": str(cgroup), "WEB_CONCURRENCY": "11"})
+    assert (done.returncode, done.stdout) == (0, "WEB_CONCURRENCY=11\n"), done.stderr
+
+
+def test_gunicorn_with_flask_is_inferred_and_serves(dev_app: DevAppFactory, tmp_path: Path) -> None:
+    app = dev_app("infer_flask")
+    app.build()
+    command = 'exec gunicorn --bind "0.0.0.0:${PORT:-8000}" app:app'
+    assert "- No Procfile: inferred the web process from `app` in app.py with gunicorn" in app.log
+    assert f"- Process web (default): {command}" in app.log
+    assert _processes(app) == [{"type": "web", "command": ["bash", "-c", command], "default": True}]
+    log = tmp_path / "web.log"
+    with launched(app, "web", env={"WEB_CONCURRENCY": "1"}, log=log) as port:
+        assert get(port, log=log) == "hello from flask"
+    assert "Booting worker" in log.read_text()
+
+
+def test_uvicorn_is_inferred_and_serves(dev_app: DevAppFactory, tmp_path: Path) -> None:
+    app = dev_app("infer_uvicorn")
+    app.build()
+    command = 'exec uvicorn main:app --host 0.0.0.0 --port "${PORT:-8000}"'
+    assert "- No Procfile: inferred the web process from `app` in main.py with uvicorn" in app.log
+    assert _processes(app) == [{"type": "web", "command": ["bash", "-c", command], "default": True}]
+    log = tmp_path / "web.log"
+    with launched(app, env={"WEB_CONCURRENCY": "1"}, log=log) as port:
+        assert get(port, log=log) == "hello from uvicorn"
