@@ -8,7 +8,7 @@ that each new layer updates (the lifecycle does not apply our own layers to our 
 
 from __future__ import annotations
 
-from cnb_python import checks, processes
+from cnb_python import checks, dependencies, django, hooks, managers, processes, web_concurrency
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.launch import Launch
 from cnb_python.layers import python as python_layer
@@ -19,6 +19,7 @@ from cnb_python.resolve import load_catalog, resolve_python
 def build(ctx: BuildContext, env: dict[str, str], output: Output) -> None:
     for env_warning in checks.check_environment(ctx.platform_env, env):
         output.warning(env_warning.title, env_warning.lines)
+    hooks.run_hook(ctx, "pre_compile", env, output)
 
     output.header("Determining the Python version")
     catalog = load_catalog(ctx.platform_env)
@@ -27,10 +28,15 @@ def build(ctx: BuildContext, env: dict[str, str], output: Output) -> None:
     output.step(resolution.summary())
     for warning in resolution.warnings:
         output.warning(warning.title, warning.lines)
+    manager = managers.choose(ctx.app_dir, ctx.platform_env, output)
 
     output.header("Installing Python")
     python_layer.install_python(ctx, resolution, env, output, download_env=env)
+    dependencies.install(ctx, resolution, manager, env, output)
+    django.collectstatic(ctx, env, output)
+    hooks.run_hook(ctx, "post_compile", env, output)
 
     output.header("Configuring how the app starts")
-    launch = Launch(processes=processes.from_app(ctx.app_dir, output))
+    web_concurrency.write_layer(ctx.layers_dir)
+    launch = Launch(processes=processes.from_app(ctx.app_dir, env, output))
     launch.write(ctx.layers_dir)

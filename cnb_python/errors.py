@@ -145,6 +145,104 @@ class InvalidProcfile(BuildpackError):
         )
 
 
+# --- issue 5 part B: hooks, Django, how the app starts ------------------------------------
+
+
+def _exit_description(status: int) -> str:
+    return f"was killed by signal {-status}" if status < 0 else f"exited with status {status}"
+
+
+@dataclass(eq=False)
+class HookFailed(BuildpackError):
+    """bin/pre_compile or bin/post_compile exited non-zero; its output is already in the log."""
+
+    name: str
+    status: int
+
+    def message(self) -> Message:
+        found = [f"bin/{self.name} {_exit_description(self.status)} (its output is above)."]
+        if self.status in (126, 127):
+            found.append(
+                "Status 126 or 127 usually means a program could not be started: check the "
+                "#! line of the script and the commands it calls."
+            )
+        when = (
+            "It runs before Python is installed, so the app's Python and packages are not "
+            "available yet."
+            if self.name == "pre_compile"
+            else "It runs after the dependencies and static files, with the virtual "
+            "environment's bin first on PATH."
+        )
+        return Message(
+            title=f"Failed to run the bin/{self.name} script",
+            found=(*found, when),
+            fix=(
+                f"Fix bin/{self.name} so it exits with status 0; run it locally from the app "
+                "directory to reproduce.",
+                f"Or delete bin/{self.name} if the app no longer needs it.",
+            ),
+        )
+
+
+_COLLECTSTATIC_OPT_OUT = (
+    "To build without collecting static files, set DISABLE_COLLECTSTATIC=1 in the build "
+    "environment (pack build --env DISABLE_COLLECTSTATIC=1, or project.toml)."
+)
+
+
+@dataclass(eq=False)
+class DjangoInspectionFailed(BuildpackError):
+    """`manage.py help collectstatic` failed for another reason than a missing command:
+    usually settings that cannot be imported at build time."""
+
+    status: int
+    output: str
+
+    def message(self) -> Message:
+        found = [
+            "The buildpack ran `python manage.py help collectstatic` to find out whether "
+            f"django.contrib.staticfiles is enabled, and it {_exit_description(self.status)}.",
+        ]
+        if self.output.strip():
+            found.append("Its output ends with:")
+            found.extend(f"  {line}" for line in self.output.strip().splitlines()[-25:])
+        return Message(
+            title="Unable to inspect the Django configuration",
+            found=tuple(found),
+            fix=(
+                "Make sure the settings module can be imported during the build: settings that "
+                "need run-time services or secrets should have defaults for the build.",
+                "Run `python manage.py help collectstatic` locally to reproduce.",
+                _COLLECTSTATIC_OPT_OUT,
+            ),
+        )
+
+
+@dataclass(eq=False)
+class CollectstaticFailed(BuildpackError):
+    """`manage.py collectstatic --noinput` failed; Django's output is already in the log."""
+
+    status: int
+
+    def message(self) -> Message:
+        return Message(
+            title="Unable to generate Django static files",
+            found=(
+                "`python manage.py collectstatic --noinput` "
+                f"{_exit_description(self.status)} (Django's output is above).",
+            ),
+            fix=(
+                "Check STATIC_ROOT and STATICFILES_STORAGE / STORAGES in your settings, and that "
+                "every file your CSS references exists (WhiteNoise's manifest storage fails on "
+                "missing files).",
+                "Run `python manage.py collectstatic --noinput` locally to reproduce.",
+                "If the app does not serve static files, remove django.contrib.staticfiles from "
+                "INSTALLED_APPS.",
+                _COLLECTSTATIC_OPT_OUT,
+            ),
+        )
+
+
 # --- env files and the local platform (`cnb-python dev`) -------------------------------------
 
 
@@ -951,4 +1049,197 @@ class RequiresPythonUnsatisfied(BuildpackError):
                 "Relax the requirement so one of those versions satisfies it.",
                 "Or choose the version in .python-version, which takes precedence.",
             ),
+        )
+
+
+# --- package managers and dependencies (issue 5, part A) --------------------------------------
+
+
+@dataclass(eq=False)
+class NoPackageManagerFile(BuildpackError):
+    """Nothing in the app root says how to install its dependencies."""
+
+    looked_for: tuple[str, ...]
+    misspelled: tuple[str, ...] = ()
+    chosen: str = ""  # set when BP_PYTHON_PACKAGE_MANAGER chose a manager whose files are absent
+
+    def message(self) -> Message:
+        found = [f"None of these files is in the app root: {bullet_list(self.looked_for)}."]
+        if self.chosen:
+            found.insert(0, f"BP_PYTHON_PACKAGE_MANAGER chooses {quoted(self.chosen)}.")
+        fix = []
+        for name in self.misspelled:
+            found.append(
+                f"Found {quoted(name)}, which looks like a misspelling of requirements.txt."
+            )
+            fix.append(f"Rename {quoted(name)} to requirements.txt.")
+        fix.extend(
+            (
+                "Add a requirements.txt listing the app's dependencies (it may be empty), "
+                "for example with `pip freeze > requirements.txt`.",
+                "Or describe the app as a project in pyproject.toml ([project] table) or "
+                "setup.py: it is then installed with `pip install .`.",
+                "The files must be in the root of the app directory, not in a subdirectory.",
+            )
+        )
+        title = "No package manager file found"
+        if self.chosen:
+            title = f"The package manager {self.chosen} was chosen but its files are missing"
+        return Message(title=title, found=tuple(found), fix=tuple(fix))
+
+
+@dataclass(eq=False)
+class PackageManagerNotSupported(BuildpackError):
+    """Pipenv, Poetry and uv projects are recognised but not installed by this version yet."""
+
+    manager: str
+    origin: str  # "uv.lock" or "BP_PYTHON_PACKAGE_MANAGER"
+    pip_files: tuple[str, ...] = ()
+
+    def message(self) -> Message:
+        export = {
+            "uv": "uv export --no-hashes --format requirements-txt > requirements.txt",
+            "poetry": "poetry export -f requirements.txt --output requirements.txt",
+            "pipenv": "pipenv requirements > requirements.txt",
+        }.get(self.manager, "")
+        fix = []
+        if self.pip_files:
+            fix.append(
+                f"The app also has {bullet_list(self.pip_files)}: set "
+                "BP_PYTHON_PACKAGE_MANAGER=pip to install with pip from those files."
+            )
+        elif export:
+            fix.append(
+                f"Export the dependencies with `{export}`, then set "
+                "BP_PYTHON_PACKAGE_MANAGER=pip (or remove the other manager's files)."
+            )
+        fix.append("Or use a later version of this buildpack, once it supports " + self.manager)
+        return Message(
+            title=f"The package manager {self.manager} is not supported yet by this buildpack",
+            found=(f"{self.manager} was chosen because of {self.origin}.",),
+            fix=tuple(fix),
+        )
+
+
+@dataclass(eq=False)
+class InvalidPackageSetting(BuildpackError):
+    """A `BP_PYTHON_PACKAGE_MANAGER` or `BP_PYTHON_INSTALLER` value we do not know."""
+
+    name: str
+    value: str
+    allowed: tuple[str, ...]
+
+    def message(self) -> Message:
+        return Message(
+            title=f"{self.name} has an unknown value",
+            found=(f"{self.name} is {quoted(self.value)}.",),
+            fix=(
+                f"Set it to one of: {bullet_list(self.allowed)}.",
+                "Or unset it to let the buildpack choose from the app's files.",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class RequirementsIncludeMissing(BuildpackError):
+    """`-r other.txt` or `-c constraints.txt` names a file that is not there."""
+
+    origin: str  # "requirements.txt:3"
+    include: str
+    resolved: str
+
+    def message(self) -> Message:
+        return Message(
+            title="A requirements file includes a file that does not exist",
+            found=(
+                f"{self.origin} includes {quoted(self.include)}, but {self.resolved} is absent.",
+            ),
+            fix=(
+                "Include paths are relative to the file that names them: fix the path.",
+                "Or add the missing file to the app (check .gitignore and .dockerignore).",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class DependencyInstallFailed(BuildpackError):
+    """pip or uv failed; its own output, streamed above, says why."""
+
+    installer: str
+    returncode: int
+    files: tuple[str, ...] = ()
+
+    def message(self) -> Message:
+        where = bullet_list(self.files) if self.files else "the app's dependency files"
+        return Message(
+            title=f"Unable to install dependencies with {self.installer}",
+            found=(
+                f"{self.installer} exited with status {self.returncode}; its output above "
+                "says why.",
+            ),
+            fix=(
+                f"Check {where}: a misspelled package, a version that does not exist, or a "
+                "line pip cannot read are the usual causes.",
+                "Run the same install locally in a fresh virtual environment to reproduce it.",
+                "If the package index could not be reached, check PIP_INDEX_URL and the proxy "
+                "and certificate settings passed to the build.",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class ToolInstallFailed(BuildpackError):
+    """Installing a packaging tool (pip, uv) into its build-only layer failed."""
+
+    tool: str
+    version: str
+    returncode: int
+    detail: str = ""
+
+    def message(self) -> Message:
+        found = [f"Installing {self.tool} {self.version} exited with status {self.returncode}."]
+        if self.detail:
+            found.append(self.detail)
+        return Message(
+            title=f"Unable to install {self.tool} {self.version}",
+            found=tuple(found),
+            fix=(
+                "The package index must be reachable during the build: check PIP_INDEX_URL "
+                "and the proxy and certificate settings passed to the build.",
+                "Retry the build: a network error may have been temporary.",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class BundledPipMissing(BuildpackError):
+    """The runtime archive lacks `ensurepip`'s pip wheel, which bootstraps the pip layer."""
+
+    python_version: str
+    looked_in: str
+
+    def message(self) -> Message:
+        return Message(
+            title=f"Python {self.python_version} has no bundled pip wheel",
+            found=(f"No pip-*.whl in {self.looked_in}.",),
+            fix=(
+                "The runtime archive was built without ensurepip's wheels: tell the operator "
+                "of the catalog, or use an archive that keeps lib/pythonX.Y/ensurepip.",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class VenvCreateFailed(BuildpackError):
+    python_version: str
+    output: str
+
+    def message(self) -> Message:
+        return Message(
+            title="Unable to create the virtual environment",
+            found=(
+                f"`python -m venv` of Python {self.python_version} failed:",
+                *self.output.strip().splitlines()[-10:],
+            ),
+            fix=("This is most likely a problem with the runtime archive: tell its operator.",),
         )
