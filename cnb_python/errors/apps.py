@@ -1,0 +1,102 @@
+"""How the app starts and what runs around it: hooks, Django."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnb_python.errors.base import BuildpackError, Message
+
+
+def _exit_description(status: int) -> str:
+    return f"was killed by signal {-status}" if status < 0 else f"exited with status {status}"
+
+
+@dataclass(eq=False)
+class HookFailed(BuildpackError):
+    """bin/pre_compile or bin/post_compile exited non-zero; its output is already in the log."""
+
+    name: str
+    status: int
+
+    def message(self) -> Message:
+        found = [f"bin/{self.name} {_exit_description(self.status)} (its output is above)."]
+        if self.status in (126, 127):
+            found.append(
+                "Status 126 or 127 usually means a program could not be started: check the "
+                "#! line of the script and the commands it calls."
+            )
+        when = (
+            "It runs before Python is installed, so the app's Python and packages are not "
+            "available yet."
+            if self.name == "pre_compile"
+            else "It runs after the dependencies and static files, with the virtual "
+            "environment's bin first on PATH."
+        )
+        return Message(
+            title=f"Failed to run the bin/{self.name} script",
+            found=(*found, when),
+            fix=(
+                f"Fix bin/{self.name} so it exits with status 0; run it locally from the app "
+                "directory to reproduce.",
+                f"Or delete bin/{self.name} if the app no longer needs it.",
+            ),
+        )
+
+
+_COLLECTSTATIC_OPT_OUT = (
+    "To build without collecting static files, set DISABLE_COLLECTSTATIC=1 in the build "
+    "environment (pack build --env DISABLE_COLLECTSTATIC=1, or project.toml)."
+)
+
+
+@dataclass(eq=False)
+class DjangoInspectionFailed(BuildpackError):
+    """`manage.py help collectstatic` failed for another reason than a missing command:
+    usually settings that cannot be imported at build time."""
+
+    status: int
+    output: str
+
+    def message(self) -> Message:
+        found = [
+            "The buildpack ran `python manage.py help collectstatic` to find out whether "
+            f"django.contrib.staticfiles is enabled, and it {_exit_description(self.status)}.",
+        ]
+        if self.output.strip():
+            found.append("Its output ends with:")
+            found.extend(f"  {line}" for line in self.output.strip().splitlines()[-25:])
+        return Message(
+            title="Unable to inspect the Django configuration",
+            found=tuple(found),
+            fix=(
+                "Make sure the settings module can be imported during the build: settings that "
+                "need run-time services or secrets should have defaults for the build.",
+                "Run `python manage.py help collectstatic` locally to reproduce.",
+                _COLLECTSTATIC_OPT_OUT,
+            ),
+        )
+
+
+@dataclass(eq=False)
+class CollectstaticFailed(BuildpackError):
+    """`manage.py collectstatic --noinput` failed; Django's output is already in the log."""
+
+    status: int
+
+    def message(self) -> Message:
+        return Message(
+            title="Unable to generate Django static files",
+            found=(
+                "`python manage.py collectstatic --noinput` "
+                f"{_exit_description(self.status)} (Django's output is above).",
+            ),
+            fix=(
+                "Check STATIC_ROOT and STATICFILES_STORAGE / STORAGES in your settings, and that "
+                "every file your CSS references exists (WhiteNoise's manifest storage fails on "
+                "missing files).",
+                "Run `python manage.py collectstatic --noinput` locally to reproduce.",
+                "If the app does not serve static files, remove django.contrib.staticfiles from "
+                "INSTALLED_APPS.",
+                _COLLECTSTATIC_OPT_OUT,
+            ),
+        )

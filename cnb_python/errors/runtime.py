@@ -1,0 +1,140 @@
+"""Downloading and unpacking the runtime, and the build environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnb_python.errors.base import BuildpackError, Message, quoted
+
+
+@dataclass(eq=False)
+class DownloadFailed(BuildpackError):
+    """A download gave up: a non-retryable answer, or every attempt failed.
+
+    `url` is already redacted (no credentials); `reason` is the last attempt's failure.
+    """
+
+    url: str
+    reason: str
+    attempts: int = 1
+
+    def message(self) -> Message:
+        tried = "once" if self.attempts == 1 else f"{self.attempts} times"
+        return Message(
+            title=f"Could not download {self.url}",
+            found=(f"Tried {tried}; the last attempt failed: {self.reason}",),
+            fix=(
+                "Check that the build can reach that host (network, proxy settings in "
+                "HTTPS_PROXY/NO_PROXY, CA bundle in SSL_CERT_FILE), then build again.",
+                "If the host is unreachable from your builds, set BP_PYTHON_MIRROR to a server "
+                "you control that holds the same files.",
+                "Operators: check the artifact URL in the catalog (BP_PYTHON_CATALOG).",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class ChecksumMismatch(BuildpackError):
+    """The downloaded bytes are not the ones the catalog describes; nothing is kept."""
+
+    url: str
+    expected: str
+    actual: str
+
+    def message(self) -> Message:
+        return Message(
+            title=f"Checksum mismatch for {self.url}",
+            found=(
+                f"expected sha256 {self.expected}",
+                f"received sha256 {self.actual}",
+                "The download was deleted; nothing from it was installed or cached.",
+            ),
+            fix=(
+                "Build again: a proxy or mirror may have served a damaged or different file.",
+                "If it persists, the mirror (BP_PYTHON_MIRROR) or the catalog (BP_PYTHON_CATALOG) "
+                "is out of date: the catalog's sha256 must be that of the file at the URL.",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class UnsafeArchive(BuildpackError):
+    """An archive member that would write outside the layer or create a special file."""
+
+    member: str
+    reason: str
+    archive: str = ""
+
+    def message(self) -> Message:
+        where = f" in {self.archive}" if self.archive else ""
+        return Message(
+            title=f"Refusing to extract an unsafe archive{where}",
+            found=(
+                f"Member {quoted(self.member)}: {self.reason}.",
+                "Nothing from this archive was installed or cached.",
+            ),
+            fix=(
+                "Use a runtime archive whose members are relative paths inside one tree, "
+                "with no device files and no links pointing outside it.",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class CorruptArchive(BuildpackError):
+    """The archive cannot be decompressed or read as the format the catalog names."""
+
+    archive: str
+    format: str
+    reason: str
+
+    def message(self) -> Message:
+        return Message(
+            title=f"Could not read the {self.format} archive {self.archive}",
+            found=(self.reason, "Nothing from this archive was installed or cached."),
+            fix=(
+                "Check that the catalog's format and strip-components match the file "
+                "(tar.gz, tar.xz or tar.zst).",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class RuntimeArchiveInvalid(BuildpackError):
+    """The archive extracted cleanly but is not a CPython installation we can use."""
+
+    url: str
+    version: str
+    reason: str
+
+    def message(self) -> Message:
+        return Message(
+            title=f"The archive for Python {self.version} is not a usable CPython installation",
+            found=(f"From {self.url}: {self.reason}",),
+            fix=(
+                "Check the catalog entry's strip-components: after stripping, the archive must "
+                "hold bin/, lib/ and include/ at its top.",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class ForbiddenEnvironment(BuildpackError):
+    """Variables that would redirect Python or its installers away from our layers."""
+
+    offenders: tuple[tuple[str, str], ...]  # (name, where it was set)
+
+    def message(self) -> Message:
+        return Message(
+            title="Environment variables that would break the Python install are set",
+            found=(
+                "These variables redirect where Python or its installers look or write, so the "
+                "app image would not contain what the build installed:",
+                *(f"  {name} (set in {where})" for name, where in self.offenders),
+            ),
+            fix=(
+                "Unset them in your platform configuration (pack --env, project.toml, "
+                "the builder's environment) and build again.",
+                "The buildpack itself chooses the interpreter, virtual environment and caches.",
+            ),
+        )
