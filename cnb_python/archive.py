@@ -120,6 +120,9 @@ class _Extractor:
         self.bytes = 0
         self.symlinks: list[tuple[str, Path]] = []
         self.directories: list[tuple[Path, int, float]] = []
+        # Directories already resolved inside the destination. They stay real directories:
+        # replacing a directory is refused, so the check never has to be repeated for them.
+        self.verified: set[Path] = set()
 
     def _unsafe(self, member: str, reason: str) -> UnsafeArchive:
         return UnsafeArchive(member, reason, self.archive)
@@ -138,12 +141,20 @@ class _Extractor:
         real = os.path.realpath(path)
         return real == self.root or real.startswith(self.root + os.sep)
 
-    def _prepare_parent(self, name: str, target: Path) -> None:
-        # realpath() follows every existing link, so checking before mkdir() means no
-        # directory is ever created outside the destination.
-        if not self._inside(str(target.parent)):
-            raise self._unsafe(name, "its directory resolves outside the destination")
-        target.parent.mkdir(parents=True, exist_ok=True)
+    def _prepare_parent(self, name: str, target: Path, *, replace: bool = True) -> None:
+        parent = target.parent
+        if parent not in self.verified:
+            # realpath() follows every existing link, so checking before mkdir() means no
+            # directory is ever created outside the destination.
+            if not self._inside(str(parent)):
+                raise self._unsafe(name, "its directory resolves outside the destination")
+            parent.mkdir(parents=True, exist_ok=True)
+            self.verified.add(parent)
+        if replace:
+            self._replace(name, target)
+
+    def _replace(self, name: str, target: Path) -> None:
+        """Make way for a member that appears twice (later members win, as with tar)."""
         if target.is_symlink() or target.exists():
             if target.is_dir() and not target.is_symlink():
                 raise self._unsafe(name, "would replace a directory")
@@ -175,6 +186,7 @@ class _Extractor:
         if not self._inside(str(target)):
             raise self._unsafe(member.name, "resolves outside the destination")
         target.mkdir(parents=True, exist_ok=True)
+        self.verified.add(target)
         # Modes and times of directories are applied at the end: children change mtimes, and
         # a read-only directory would stop us from filling it.
         self.directories.append((target, _mode(member.mode, directory=True), member.mtime))
@@ -220,16 +232,22 @@ class _Extractor:
         self.files += 1
 
     def _file(self, tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> None:
-        self._prepare_parent(member.name, target)
+        self._prepare_parent(member.name, target, replace=False)
         source = tar.extractfile(member)
         if source is None:  # pragma: no cover - regular members always have data
             raise self._unsafe(member.name, "no data")
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
-        fd = os.open(target, flags, 0o600)
+        try:
+            fd = os.open(target, flags, 0o600)
+        except FileExistsError:
+            # O_EXCL saves two stat() calls per member in the common case.
+            self._replace(member.name, target)
+            fd = os.open(target, flags, 0o600)
         with os.fdopen(fd, "wb") as handle:
             _copy(source, handle)
-        target.chmod(_mode(member.mode, directory=False))
-        os.utime(target, (member.mtime, member.mtime))
+            handle.flush()
+            os.fchmod(fd, _mode(member.mode, directory=False))
+            os.utime(fd, (member.mtime, member.mtime))
         self.files += 1
         self.bytes += member.size
 
