@@ -28,7 +28,7 @@ def build(ctx: BuildContext, env: dict[str, str], output: Output) -> None:
     output.step(resolution.summary())
     for warning in resolution.warnings:
         output.warning(warning.title, warning.lines)
-    manager = managers.choose(ctx.app_dir, ctx.platform_env, output)
+    manager = managers.choose(ctx.app_dir, ctx.platform_env, output, resolution.version)
 
     output.header("Installing Python")
     python_layer.install_python(ctx, resolution, env, output, download_env=env)

@@ -41,39 +41,6 @@ class NoPackageManagerFile(BuildpackError):
 
 
 @dataclass(eq=False)
-class PackageManagerNotSupported(BuildpackError):
-    """Pipenv, Poetry and uv projects are recognised but not installed by this version yet."""
-
-    manager: str
-    origin: str  # "uv.lock" or "BP_PYTHON_PACKAGE_MANAGER"
-    pip_files: tuple[str, ...] = ()
-
-    def message(self) -> Message:
-        export = {
-            "uv": "uv export --no-hashes --format requirements-txt > requirements.txt",
-            "poetry": "poetry export -f requirements.txt --output requirements.txt",
-            "pipenv": "pipenv requirements > requirements.txt",
-        }.get(self.manager, "")
-        fix = []
-        if self.pip_files:
-            fix.append(
-                f"The app also has {bullet_list(self.pip_files)}: set "
-                "BP_PYTHON_PACKAGE_MANAGER=pip to install with pip from those files."
-            )
-        elif export:
-            fix.append(
-                f"Export the dependencies with `{export}`, then set "
-                "BP_PYTHON_PACKAGE_MANAGER=pip (or remove the other manager's files)."
-            )
-        fix.append("Or use a later version of this buildpack, once it supports " + self.manager)
-        return Message(
-            title=f"The package manager {self.manager} is not supported yet by this buildpack",
-            found=(f"{self.manager} was chosen because of {self.origin}.",),
-            fix=tuple(fix),
-        )
-
-
-@dataclass(eq=False)
 class InvalidPackageSetting(BuildpackError):
     """A `BP_PYTHON_PACKAGE_MANAGER` or `BP_PYTHON_INSTALLER` value we do not know."""
 
@@ -194,4 +161,77 @@ class VenvCreateFailed(BuildpackError):
                 *self.output.strip().splitlines()[-10:],
             ),
             fix=("This is most likely a problem with the runtime archive: tell its operator.",),
+        )
+
+
+# -- Pipenv, Poetry and uv ------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class PipfileLockMissing(BuildpackError):
+    """A Pipfile without its Pipfile.lock: installing would mean resolving at build time."""
+
+    origin: str  # "Pipfile" or "BP_PYTHON_PACKAGE_MANAGER=pipenv"
+
+    def message(self) -> Message:
+        return Message(
+            title="Pipfile.lock is missing",
+            found=(
+                f"Pipenv was chosen because of {self.origin}, but the app has no Pipfile.lock.",
+                "The buildpack installs exactly what a lock file lists; it never resolves "
+                "versions during the build.",
+            ),
+            fix=(
+                "Run `pipenv lock` and commit Pipfile.lock with the app.",
+                "Check that .gitignore and .dockerignore do not exclude Pipfile.lock.",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class LockedInstallFailed(BuildpackError):
+    """Pipenv, Poetry or uv refused to install from the lock file; its output says why."""
+
+    tool: str
+    returncode: int
+    lock_file: str
+    lock_command: str
+    python_version: str
+
+    def message(self) -> Message:
+        return Message(
+            title=f"Unable to install dependencies with {self.tool}",
+            found=(
+                f"{self.tool} exited with status {self.returncode}; its output above says why.",
+            ),
+            fix=(
+                f"If {self.lock_file} is out of date, run `{self.lock_command}` and commit it.",
+                f"If the project does not allow Python {self.python_version}, choose a version "
+                "it allows in .python-version, or widen its Python requirement. The buildpack "
+                "never installs another Python for the tool.",
+                "If the package index could not be reached, check the index, proxy and "
+                "certificate settings passed to the build.",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class InvalidGroups(BuildpackError):
+    """`BP_PYTHON_GROUPS` holds something that is not a group name."""
+
+    value: str
+    bad: tuple[str, ...]
+
+    def message(self) -> Message:
+        return Message(
+            title="BP_PYTHON_GROUPS is not a list of group names",
+            found=(
+                f"BP_PYTHON_GROUPS is {quoted(self.value)}; not group names: "
+                f"{bullet_list([quoted(b) for b in self.bad])}.",
+            ),
+            fix=(
+                "Set it to comma-separated names of dependency groups, e.g. `dev,test` "
+                "(Pipenv: `dev` adds [dev-packages]).",
+                "Or unset it to install the production dependencies only.",
+            ),
         )

@@ -58,6 +58,7 @@ class VenvMetadata(LayerMetadata):
     stack_id: str
     files: str  # JSON object {name: sha256}, sorted: metadata values must be strings
     index_settings: str  # sha256 of the index settings, "" when none is set
+    options: str = ""  # e.g. "groups=dev,test"
 
 
 def metadata_for(
@@ -81,6 +82,7 @@ def metadata_for(
         stack_id=resolution.stack_id,
         files=json.dumps(dict(sorted(inputs.files.items())), separators=(",", ":")),
         index_settings=inputs.settings,
+        options=inputs.options,
     )
 
 
@@ -104,7 +106,21 @@ def file_reasons(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
     return reasons
 
 
-def invalidation_reasons(cached: VenvMetadata, new: VenvMetadata) -> list[str]:
+def input_reasons(cached: VenvMetadata, new: VenvMetadata) -> list[str]:
+    """What changed in the manager's inputs: its files, index settings and options."""
+    reasons = file_reasons(_files(cached), _files(new))
+    if cached.index_settings != new.index_settings:
+        reasons.append("the package index settings changed")
+    if cached.options != new.options:
+        reasons.append(
+            f"the options changed from {cached.options or 'none'} to {new.options or 'none'}"
+        )
+    return reasons
+
+
+def invalidation_reasons(
+    cached: VenvMetadata, new: VenvMetadata, *, syncs_in_place: bool = False
+) -> list[str]:
     """Every reason the cached venv does not fit this build; empty when it can be reused."""
     reasons: list[str] = []
     if cached.layer_version != new.layer_version:
@@ -129,9 +145,8 @@ def invalidation_reasons(cached: VenvMetadata, new: VenvMetadata) -> list[str]:
         reasons.append(f"the distro changed from {old_distro or 'unknown'} to {new_distro}")
     if cached.stack_id != new.stack_id:
         reasons.append(f"the stack changed from {cached.stack_id} to {new.stack_id}")
-    reasons.extend(file_reasons(_files(cached), _files(new)))
-    if cached.index_settings != new.index_settings:
-        reasons.append("the package index settings changed")
+    if not syncs_in_place:
+        reasons.extend(input_reasons(cached, new))
     return reasons
 
 
@@ -150,15 +165,20 @@ def install_venv(
 ) -> Path:
     """Reuse or rebuild the venv; update `env` (venv `bin` first on PATH, VIRTUAL_ENV)."""
     new = metadata_for(ctx, resolution, manager, tools[manager.installer].version, env)
+    syncs = manager.syncs_in_place
     layer = cached_layer(
         ctx.layers_dir,
         LAYER_NAME,
         TYPES,
         VenvMetadata,
-        lambda cached: invalidation_reasons(cached, new),
+        lambda cached: invalidation_reasons(cached, new, syncs_in_place=syncs),
     )
     if isinstance(layer.state, Restored) and _looks_complete(layer.path):
         output.using_cached(WHAT)
+        if syncs:
+            changes = input_reasons(layer.state.metadata, new)
+            why = "; ".join(changes) if changes else "nothing changed, expecting no changes"
+            output.step(f"Syncing the virtual environment with {manager.name}: {why}")
         apply_layer_for_build(env, layer.path)
         job = InstallJob(ctx.app_dir, layer.path, tools, env, output)
         layer.begin_update()

@@ -7,8 +7,9 @@ Pipfile without its lock. The winner is logged with a warning naming the others,
 `BP_PYTHON_PACKAGE_MANAGER=pip|pipenv|poetry|uv` overrides the order. Lock files come first
 because a lock is the more precise statement of what to install.
 
-Pipenv, Poetry and uv are recognised but not installed by this version: choosing one fails
-with an error that says how to proceed, rather than silently installing something else.
+A manager is only ever used with its lock: a Pipfile without Pipfile.lock is refused (the
+build never resolves versions), and choosing Poetry or uv by setting needs their lock file.
+A uv or Poetry project's pyproject.toml belongs to it, so it is not named as another manager's.
 """
 
 from __future__ import annotations
@@ -19,16 +20,21 @@ from pathlib import Path
 
 from cnb_python.cnb import tomlio
 from cnb_python.detect import is_requirements_typo
-from cnb_python.errors import (
-    InvalidPackageSetting,
-    NoPackageManagerFile,
-    PackageManagerNotSupported,
-)
-from cnb_python.managers.base import PackageManager
+from cnb_python.errors import InvalidPackageSetting, NoPackageManagerFile, PipfileLockMissing
+from cnb_python.managers.base import PackageManager, requested_groups
+from cnb_python.managers.locked import PipenvManager, PoetryManager, UvManager
 from cnb_python.managers.pip import INSTALLERS, REQUIREMENTS, PipManager
 from cnb_python.output import Output
 
-__all__ = ["PackageManager", "PipManager", "choose", "find_evidence"]
+__all__ = [
+    "PackageManager",
+    "PipManager",
+    "PipenvManager",
+    "PoetryManager",
+    "UvManager",
+    "choose",
+    "find_evidence",
+]
 
 MANAGER_SETTING = "BP_PYTHON_PACKAGE_MANAGER"
 INSTALLER_SETTING = "BP_PYTHON_INSTALLER"
@@ -95,10 +101,14 @@ def _setting(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str
     return value.lower()
 
 
-def choose(app_dir: Path, platform_env: Mapping[str, str], output: Output) -> PackageManager:
-    """The manager for this app, or one clear error. Logs the choice."""
+def choose(
+    app_dir: Path, platform_env: Mapping[str, str], output: Output, python_version: str = ""
+) -> PackageManager:
+    """The manager for this app, or one clear error. Logs the choice. `python_version` (the
+    resolved one) only goes into error messages."""
     installer = _setting(platform_env, INSTALLER_SETTING, INSTALLERS) or "pip"
     requested = _setting(platform_env, MANAGER_SETTING, MANAGERS)
+    groups = requested_groups(platform_env)
     evidence = find_evidence(app_dir)
     pip_files = tuple(e.file for e in evidence if e.manager == "pip")
 
@@ -112,7 +122,12 @@ def choose(app_dir: Path, platform_env: Mapping[str, str], output: Output) -> Pa
     elif evidence:
         best = evidence[0]
         chosen, origin = best.manager, best.file
-        others = [e for e in evidence if e.manager != best.manager]
+        others = [
+            e
+            for e in evidence
+            if e.manager != best.manager
+            and not (e.file == PYPROJECT_PROJECT and best.manager in ("uv", "poetry"))
+        ]
         if others:
             output.warning(
                 f"Files of several package managers found: using {best.manager} ({best.file})",
@@ -127,13 +142,49 @@ def choose(app_dir: Path, platform_env: Mapping[str, str], output: Output) -> Pa
     else:
         raise NoPackageManagerFile(LOOKED_FOR, _misspellings(app_dir))
 
-    if chosen != "pip":
-        raise PackageManagerNotSupported(chosen, origin, pip_files)
-    requirements = app_dir / REQUIREMENTS
-    manager = PipManager(
-        app_dir=app_dir,
-        requirements=requirements if requirements.is_file() else None,
+    manager = _manager(
+        app_dir,
+        chosen,
+        origin=origin,
         installer=installer,
+        groups=groups,
+        python_version=python_version,
     )
     output.step(f"Package manager: {manager.describe()} (from {origin})")
+    if groups and chosen == "pip":
+        output.warning(
+            "BP_PYTHON_GROUPS has no effect on pip apps",
+            (
+                "Dependency groups are installed for uv, Poetry and Pipenv apps only.",
+                "For pip, list the extra packages in the requirements file instead.",
+            ),
+        )
     return manager
+
+
+def _manager(
+    app_dir: Path,
+    chosen: str,
+    *,
+    origin: str,
+    installer: str,
+    groups: tuple[str, ...],
+    python_version: str,
+) -> PackageManager:
+    if chosen == "pip":
+        requirements = app_dir / REQUIREMENTS
+        return PipManager(
+            app_dir=app_dir,
+            requirements=requirements if requirements.is_file() else None,
+            installer=installer,
+        )
+    if chosen == "pipenv":
+        if not (app_dir / "Pipfile.lock").is_file():
+            raise PipfileLockMissing(origin)
+        return PipenvManager(app_dir, python_version, groups)
+    lock = "uv.lock" if chosen == "uv" else "poetry.lock"
+    if not (app_dir / lock).is_file():
+        raise NoPackageManagerFile((lock,), (), chosen)
+    if chosen == "uv":
+        return UvManager(app_dir, python_version, groups)
+    return PoetryManager(app_dir, python_version, groups)

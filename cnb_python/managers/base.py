@@ -2,20 +2,30 @@
 
 The venv layer owns the cache decision and the layer's life (reuse, rebuild from scratch,
 metadata last); a manager only says what its part of the key is, which tools it needs, how to
-fill a fresh venv and what to redo in a reused one. Pipenv (Pipfile.lock), Poetry (poetry.lock)
-and uv (uv.lock) are further implementations of `PackageManager`: `KeyInputs` holds their lock
-files, `tools` names their tool layers, `install` runs their sync command against the venv.
+fill a fresh venv and what to redo in a reused one. pip, Pipenv (Pipfile.lock), Poetry
+(poetry.lock) and uv (uv.lock) implement `PackageManager`.
+
+Two kinds of manager: pip and Pipenv only ever add to a venv, so any change of their key
+rebuilds it from scratch; Poetry and uv *sync* (they also remove what the lock no longer
+lists), so `syncs_in_place` tells the venv layer that a change of their files, index settings
+or groups is work for `refresh` in the same venv, and only a change of runtime, target or tool
+rebuilds it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from cnb_python.errors import InvalidGroups
 from cnb_python.output import Output
+
+GROUPS_SETTING = "BP_PYTHON_GROUPS"
+_GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 # Settings that change where packages come from. They are part of the venv key as one digest:
 # their values may hold credentials, and the key is stored in the image's metadata label.
@@ -50,6 +60,17 @@ def settings_digest(env: Mapping[str, str], names: Sequence[str] = INDEX_SETTING
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
+def requested_groups(env: Mapping[str, str]) -> tuple[str, ...]:
+    """`BP_PYTHON_GROUPS=dev,test` as `("dev", "test")`: the groups installed besides the
+    production dependencies, deduplicated, in the order given."""
+    value = env.get(GROUPS_SETTING, "")
+    names = [part.strip() for part in value.split(",") if part.strip()]
+    bad = tuple(name for name in names if not _GROUP_NAME.match(name))
+    if bad:
+        raise InvalidGroups(value.strip(), bad)
+    return tuple(dict.fromkeys(names))
+
+
 @dataclass(frozen=True)
 class Tool:
     """A packaging tool in its build-only layer: how to start it and what it needs in its env."""
@@ -69,6 +90,7 @@ class KeyInputs:
 
     files: Mapping[str, str]  # name relative to the app: sha256
     settings: str
+    options: str = ""  # what else selects packages, e.g. "groups=dev,test"
 
 
 @dataclass(frozen=True)
@@ -101,6 +123,12 @@ class PackageManager(Protocol):
         version joins the key."""
         ...
 
+    @property
+    def syncs_in_place(self) -> bool:
+        """True when `refresh` makes a reused venv match changed files exactly (removals
+        included), so only the runtime, the target or the tool rebuild it."""
+        ...
+
     def describe(self) -> str:
         """For the log: `pip with requirements.txt`."""
         ...
@@ -116,6 +144,6 @@ class PackageManager(Protocol):
         ...
 
     def refresh(self, job: InstallJob) -> bool:
-        """Redo what a reused venv cannot know is current (local path requirements);
-        return whether anything ran."""
+        """Redo what a reused venv cannot know is current (local path requirements; for a
+        syncing manager, the whole sync); return whether anything ran."""
         ...

@@ -40,6 +40,7 @@ class PipManager:
     requirements: Path | None
     installer: str = "pip"
     name: str = "pip"
+    syncs_in_place: bool = False
 
     def describe(self) -> str:
         source = REQUIREMENTS if self.requirements else "the project itself (pip install .)"

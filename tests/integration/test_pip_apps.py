@@ -173,20 +173,11 @@ def test_uv_installer_fills_the_same_venv(dev_app: DevApps) -> None:
     assert not (app.cache_dir / "uv").exists()
 
 
-def test_several_manager_files_warn_and_an_unsupported_choice_is_refused(
-    dev_app: DevApps,
-) -> None:
-    app = dev_app("managers_multiple")
-    failed = app.build(check=False)
-    assert not failed.ok
-    assert "Files of several package managers found: using poetry (poetry.lock)" in app.log
-    assert "Also found: requirements.txt (pip)." in app.log
-    assert "BP_PYTHON_PACKAGE_MANAGER=pip|pipenv|poetry|uv" in app.log
-    assert "ERROR: The package manager poetry is not supported yet by this buildpack" in app.log
-    assert "Downloading Python" not in app.log  # refused before any download
-
-    app.rebuild(env={"BP_PYTHON_PACKAGE_MANAGER": "pip"})
+def test_the_setting_chooses_pip_over_a_lock_file(dev_app: DevApps) -> None:
+    app = dev_app("managers_multiple", env={"BP_PYTHON_PACKAGE_MANAGER": "pip"})
+    app.build()
     assert "(from BP_PYTHON_PACKAGE_MANAGER=pip)" in app.log
+    assert "Files of several package managers found" not in app.log
     assert app.run(["python", "-c", "import six"]).returncode == 0
 
 

@@ -9,10 +9,13 @@ import pytest
 
 from cnb_python import managers
 from cnb_python.errors import (
+    InvalidGroups,
     InvalidPackageSetting,
     NoPackageManagerFile,
-    PackageManagerNotSupported,
+    PipfileLockMissing,
 )
+from cnb_python.managers import PipenvManager, PoetryManager, UvManager
+from cnb_python.managers.base import PackageManager
 from cnb_python.managers.pip import PipManager
 from cnb_python.output import Output
 
@@ -60,27 +63,39 @@ def test_a_pyproject_without_project_table_is_no_manager_file(tmp_path: Path) ->
         choose(app(tmp_path, pyproject="[tool.black]\nline-length = 100\n"))
 
 
+def choose_any(app_dir: Path, env: dict[str, str] | None = None) -> tuple[PackageManager, str]:
+    out = io.StringIO()
+    manager = managers.choose(app_dir, env or {}, Output(stdout=out, stderr=out), "3.13.1")
+    return manager, out.getvalue()
+
+
 @pytest.mark.parametrize(
-    ("names", "manager"),
+    ("names", "manager", "kind"),
     [
-        (("uv.lock", "poetry.lock", "requirements.txt"), "uv"),
-        (("poetry.lock", "Pipfile.lock", "requirements.txt"), "poetry"),
-        (("Pipfile.lock", "requirements.txt"), "pipenv"),
+        (("uv.lock", "poetry.lock", "requirements.txt"), "uv", UvManager),
+        (("poetry.lock", "Pipfile.lock", "requirements.txt"), "poetry", PoetryManager),
+        (("Pipfile.lock", "requirements.txt"), "pipenv", PipenvManager),
     ],
 )
-def test_precedence_warns_and_refuses_managers_not_supported_yet(
-    tmp_path: Path, names: tuple[str, ...], manager: str
+def test_precedence_picks_the_lock_and_warns_about_the_others(
+    tmp_path: Path, names: tuple[str, ...], manager: str, kind: type
 ) -> None:
-    out = io.StringIO()
-    with pytest.raises(PackageManagerNotSupported) as raised:
-        managers.choose(app(tmp_path, *names), {}, Output(stdout=out, stderr=out))
-    assert raised.value.manager == manager
-    assert raised.value.pip_files == ("requirements.txt",)
-    assert f"using {manager} ({names[0]})" in out.getvalue()
-    assert "BP_PYTHON_PACKAGE_MANAGER=pip|pipenv|poetry|uv" in out.getvalue()
-    assert "BP_PYTHON_PACKAGE_MANAGER=pip to install with pip" in "\n".join(
-        raised.value.message().fix
-    )
+    chosen, log = choose_any(app(tmp_path, *names))
+    assert isinstance(chosen, kind)
+    assert chosen.name == manager
+    assert chosen.tools() == (manager,)
+    assert f"using {manager} ({names[0]})" in log
+    assert "BP_PYTHON_PACKAGE_MANAGER=pip|pipenv|poetry|uv" in log
+    assert f"Package manager: {manager} with {names[0]} (from {names[0]})" in log
+
+
+@pytest.mark.parametrize(("lock", "manager"), [("uv.lock", "uv"), ("poetry.lock", "poetry")])
+def test_a_uv_or_poetry_projects_pyproject_is_not_another_managers_file(
+    tmp_path: Path, lock: str, manager: str
+) -> None:
+    chosen, log = choose_any(app(tmp_path, lock, pyproject="[project]\nname = 'x'\n"))
+    assert chosen.name == manager
+    assert "WARNING" not in log
 
 
 def test_the_setting_overrides_the_precedence_without_warning(tmp_path: Path) -> None:
@@ -89,9 +104,35 @@ def test_the_setting_overrides_the_precedence_without_warning(tmp_path: Path) ->
     )
     assert manager.requirements is not None
     assert "WARNING" not in log
-    with pytest.raises(PackageManagerNotSupported) as raised:
-        choose(app(tmp_path), {"BP_PYTHON_PACKAGE_MANAGER": "uv"})
-    assert raised.value.origin == "BP_PYTHON_PACKAGE_MANAGER=uv"
+    chosen, log = choose_any(app(tmp_path, "uv.lock"), {"BP_PYTHON_PACKAGE_MANAGER": "uv"})
+    assert isinstance(chosen, UvManager)
+    assert "(from BP_PYTHON_PACKAGE_MANAGER=uv)" in log
+
+
+def test_a_chosen_manager_needs_its_lock(tmp_path: Path) -> None:
+    with pytest.raises(NoPackageManagerFile) as raised:
+        choose_any(app(tmp_path, "requirements.txt"), {"BP_PYTHON_PACKAGE_MANAGER": "poetry"})
+    assert raised.value.looked_for == ("poetry.lock",)
+    assert "poetry was chosen" in raised.value.message().title
+
+
+def test_a_pipfile_without_its_lock_says_to_lock(tmp_path: Path) -> None:
+    with pytest.raises(PipfileLockMissing) as raised:
+        choose_any(app(tmp_path, "Pipfile"))
+    message = raised.value.message()
+    assert message.title == "Pipfile.lock is missing"
+    assert "Run `pipenv lock` and commit Pipfile.lock with the app." in message.fix
+
+
+def test_groups_are_parsed_deduplicated_and_described(tmp_path: Path) -> None:
+    chosen, log = choose_any(app(tmp_path, "uv.lock"), {"BP_PYTHON_GROUPS": " dev, test,dev ,"})
+    assert isinstance(chosen, UvManager)
+    assert chosen.groups == ("dev", "test")
+    assert "uv with uv.lock, with groups dev, test" in log
+    assert chosen.key_inputs({}).options == "groups=dev,test"
+    with pytest.raises(InvalidGroups) as raised:
+        choose_any(app(tmp_path, "uv.lock"), {"BP_PYTHON_GROUPS": "dev;rm -rf"})
+    assert raised.value.bad == ("dev;rm -rf",)
 
 
 def test_choosing_pip_without_its_files_says_so(tmp_path: Path) -> None:
@@ -123,3 +164,8 @@ def test_uv_installer_needs_both_tools(tmp_path: Path) -> None:
     manager, log = choose(app(tmp_path, "requirements.txt"), {"BP_PYTHON_INSTALLER": "uv"})
     assert (manager.installer, manager.tools()) == ("uv", ("pip", "uv"))
     assert "(installed with uv)" in log
+
+
+def test_groups_on_a_pip_app_warn(tmp_path: Path) -> None:
+    _, log = choose(app(tmp_path, "requirements.txt"), {"BP_PYTHON_GROUPS": "dev"})
+    assert "BP_PYTHON_GROUPS has no effect on pip apps" in log

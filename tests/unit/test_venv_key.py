@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from cnb_python.layers import pip as pip_layer
-from cnb_python.layers.venv import VenvMetadata, invalidation_reasons
+from cnb_python.layers import tool_venv
+from cnb_python.layers.venv import VenvMetadata, input_reasons, invalidation_reasons
 from cnb_python.managers.base import settings_digest
+from cnb_python.managers.locked import PipenvManager, PoetryManager, UvManager
 from cnb_python.managers.pip import PipManager
 
 BASE = VenvMetadata(
@@ -50,6 +52,7 @@ BASE = VenvMetadata(
         ),
         ({"files": "{}"}, "requirements.txt is no longer used"),
         ({"index_settings": "f" * 64}, "the package index settings changed"),
+        ({"options": "groups=dev"}, "the options changed from none to groups=dev"),
     ],
 )
 def test_each_field_alone_is_a_reason(change: dict[str, str], reason: str) -> None:
@@ -86,3 +89,89 @@ def test_tool_pins_are_read_from_their_one_line_files(tmp_path: Path) -> None:
     assert pip_layer.read_pin("uv") == "0.13.9"
     (tmp_path / "pip.txt").write_text("# pinned\npip == 1.2.3  # comment\n")
     assert pip_layer.read_pin("pip", tmp_path) == "1.2.3"
+
+
+SYNCED = BASE.model_copy(
+    update={
+        "manager": "uv",
+        "installer": "uv",
+        "installer_version": "0.13.9",
+        "files": json.dumps({"pyproject.toml": "1" * 64, "uv.lock": "2" * 64}),
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"files": json.dumps({"pyproject.toml": "1" * 64, "uv.lock": "3" * 64})},
+        {"index_settings": "f" * 64},
+        {"options": "groups=dev"},
+    ],
+)
+def test_a_syncing_manager_syncs_input_changes_in_place(change: dict[str, str]) -> None:
+    new = SYNCED.model_copy(update=change)
+    assert invalidation_reasons(SYNCED, new, syncs_in_place=True) == []
+    assert len(input_reasons(SYNCED, new)) == 1
+    assert invalidation_reasons(SYNCED, new) != []
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"installer_version": "0.14.0"}, "the installer changed from uv 0.13.9 to uv 0.14.0"),
+        ({"python_version": "3.13.1"}, "the Python version changed from 3.12.7 to 3.13.1"),
+        ({"stack_id": "heroku-22"}, "the stack changed from heroku-24 to heroku-22"),
+        ({"arch": "arm64"}, "the architecture changed from amd64 to arm64"),
+        (
+            {"manager": "poetry", "installer": "poetry", "installer_version": "2.5.1"},
+            "the package manager changed from uv to poetry",
+        ),
+    ],
+)
+def test_a_syncing_manager_rebuilds_for_runtime_target_and_tool(
+    change: dict[str, str], reason: str
+) -> None:
+    new = SYNCED.model_copy(update=change)
+    assert reason in invalidation_reasons(SYNCED, new, syncs_in_place=True)
+
+
+def test_old_metadata_without_options_still_reads() -> None:
+    data = BASE.model_dump()
+    del data["options"]
+    assert VenvMetadata.model_validate(data).options == ""
+
+
+def test_locked_managers_key_their_lock_and_project_files(tmp_path: Path) -> None:
+    for name in ("pyproject.toml", "uv.lock", "poetry.lock", "Pipfile", "Pipfile.lock"):
+        (tmp_path / name).write_text(name)
+    assert set(UvManager(tmp_path, "3.12.7").key_inputs({}).files) == {"pyproject.toml", "uv.lock"}
+    assert set(PoetryManager(tmp_path, "3.12.7").key_inputs({}).files) == {
+        "pyproject.toml",
+        "poetry.lock",
+    }
+    pipenv = PipenvManager(tmp_path, "3.12.7", ("dev",))
+    assert set(pipenv.key_inputs({}).files) == {"Pipfile", "Pipfile.lock"}
+    assert pipenv.key_inputs({}).options == "groups=dev"
+    assert not pipenv.syncs_in_place
+    assert UvManager(tmp_path, "3.12.7").syncs_in_place
+    assert PoetryManager(tmp_path, "3.12.7").key_inputs({"POETRY_REPOSITORIES": "x"}).settings
+
+
+def test_tool_layer_key_names_every_change() -> None:
+    base = tool_venv.ToolLayerMetadata(
+        layer_version="1",
+        tool_version="2.5.1",
+        python_version="3.12.7",
+        artifact_sha256="a" * 64,
+        arch="amd64",
+        distro_name="ubuntu",
+        distro_version="24.04",
+    )
+    new = base.model_copy(update={"tool_version": "2.6.0", "python_version": "3.13.1"})
+    assert tool_venv.invalidation_reasons("poetry", base, new) == [
+        "the poetry version changed from 2.5.1 to 2.6.0",
+        "the Python version changed from 3.12.7 to 3.13.1",
+    ]
+    assert pip_layer.read_pin("poetry") == "2.5.1"
+    assert pip_layer.read_pin("pipenv") == "2026.10.3"

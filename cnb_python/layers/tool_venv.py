@@ -1,0 +1,151 @@
+"""The `pipenv` and `poetry` layers: a Python packaging tool in a venv of its own (cache only).
+
+Pipenv and Poetry are Python programs with dependencies of their own, so each gets a venv made
+by the runtime (`python -m venv --without-pip <layer>`) that the pip tool fills with the pinned
+version (`requirements/<tool>.txt`). The layer is neither launched nor on later buildpacks'
+PATH: the tool's own `bin/python` must never shadow the app's venv, and the launch image must
+not hold the tool. The tool runs by its absolute path, and targets the app's venv through
+`VIRTUAL_ENV` (set in the build env by the venv layer).
+
+The key is the tool's version, the interpreter its venv links to (version and archive sha256)
+and the target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from cnb_python import proc
+from cnb_python.cnb.context import BuildContext
+from cnb_python.cnb.layers import (
+    Empty,
+    LayerMetadata,
+    LayerTypes,
+    Restored,
+    cached_layer,
+    remove_layer,
+)
+from cnb_python.errors import CommandFailed, ToolInstallFailed
+from cnb_python.layers import python as python_layer
+from cnb_python.layers.pip import read_pin
+from cnb_python.managers.base import Tool
+from cnb_python.output import Output
+from cnb_python.resolve import Resolution
+
+LAYER_VERSION = "1"
+TYPES = LayerTypes(cache=True)
+TOOLS = ("pipenv", "poetry")
+
+
+class ToolLayerMetadata(LayerMetadata):
+    layer_version: str
+    tool_version: str
+    python_version: str
+    artifact_sha256: str
+    arch: str
+    distro_name: str
+    distro_version: str
+
+
+def invalidation_reasons(tool: str, cached: ToolLayerMetadata, new: ToolLayerMetadata) -> list[str]:
+    reasons = []
+    if cached.layer_version != new.layer_version:
+        reasons.append(f"the buildpack now lays out the {tool} layer differently")
+    if cached.tool_version != new.tool_version:
+        reasons.append(
+            f"the {tool} version changed from {cached.tool_version} to {new.tool_version}"
+        )
+    if cached.python_version != new.python_version:
+        reasons.append(
+            f"the Python version changed from {cached.python_version} to {new.python_version}"
+        )
+    elif cached.artifact_sha256 != new.artifact_sha256:
+        reasons.append("the Python runtime archive changed")
+    if cached.arch != new.arch:
+        reasons.append(f"the architecture changed from {cached.arch} to {new.arch}")
+    old_distro = f"{cached.distro_name} {cached.distro_version}".strip()
+    new_distro = f"{new.distro_name} {new.distro_version}".strip()
+    if old_distro != new_distro:
+        reasons.append(f"the distro changed from {old_distro or 'unknown'} to {new_distro}")
+    return reasons
+
+
+def install_tool(
+    ctx: BuildContext,
+    resolution: Resolution,
+    tool: str,
+    pip: Tool,
+    env: Mapping[str, str],
+    *,
+    output: Output,
+    tool_env: Mapping[str, str],
+) -> Tool:
+    """Reuse or install the layer of `tool` (pipenv or poetry); return the tool, which runs
+    with `tool_env` on top of the build env."""
+    version = read_pin(tool)
+    new = ToolLayerMetadata(
+        layer_version=LAYER_VERSION,
+        tool_version=version,
+        python_version=resolution.version,
+        artifact_sha256=resolution.artifact.sha256.lower(),
+        arch=resolution.arch,
+        distro_name=ctx.target.distro_name,
+        distro_version=ctx.target.distro_version,
+    )
+    layer = cached_layer(
+        ctx.layers_dir,
+        tool,
+        TYPES,
+        ToolLayerMetadata,
+        lambda cached: invalidation_reasons(tool, cached, new),
+    )
+    program = layer.path / "bin" / tool
+    if isinstance(layer.state, Restored) and program.is_file():
+        output.using_cached(f"{tool} {version}")
+    else:
+        state = layer.state
+        if isinstance(state, Empty) and state.cause != "absent":
+            output.discarding(tool, list(state.reasons))
+        if isinstance(layer.state, Restored):
+            layer.reset()
+        output.step(f"Installing {tool} {version}")
+        try:
+            _install(
+                ctx.layers_dir,
+                layer.path,
+                tool=tool,
+                version=version,
+                pip=pip,
+                env=env,
+                output=output,
+            )
+        except BaseException:
+            remove_layer(ctx.layers_dir, tool)
+            raise
+        layer.finish(new)
+    return Tool(tool, version, (str(program),), dict(tool_env))
+
+
+def _install(
+    layers_dir: Path,
+    layer_dir: Path,
+    *,
+    tool: str,
+    version: str,
+    pip: Tool,
+    env: Mapping[str, str],
+    output: Output,
+) -> None:
+    python = layers_dir / python_layer.LAYER_NAME / "bin" / "python"
+    try:
+        proc.run([python, "-m", "venv", "--without-pip", layer_dir], env=env, capture=True)
+        argv = pip.command(
+            "--python", layer_dir / "bin" / "python", "install", "--no-input", "--quiet",
+            "--no-warn-script-location", f"{tool}=={version}",
+        )  # fmt: skip
+        proc.run(argv, env={**env, **pip.env}, output=output)
+    except CommandFailed as error:
+        raise ToolInstallFailed(tool, version, error.returncode) from None
+    if not (layer_dir / "bin" / tool).is_file():
+        raise ToolInstallFailed(tool, version, 0, f"The {tool} package installed no bin/{tool}.")

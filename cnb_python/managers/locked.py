@@ -1,0 +1,155 @@
+"""Apps with a lock file: Pipenv (Pipfile.lock), Poetry (poetry.lock) and uv (uv.lock).
+
+Each tool runs from its build-only layer against the venv the venv layer made
+(`VIRTUAL_ENV` for Pipenv and Poetry, `UV_PROJECT_ENVIRONMENT` for uv), installs exactly what
+the lock lists (a stale lock is the tool's error, never a re-resolve), production dependencies
+only unless `BP_PYTHON_GROUPS` names more, and never fetches another Python: the venv's
+interpreter is the only one it may use, so a project that excludes it fails with the tool's
+own message.
+
+Poetry and uv sync: on a reused venv they run again and make it match the lock exactly, which
+is a no-op when nothing changed. Pipenv's `install --deploy` only adds, so, like pip, a Pipenv
+venv is rebuilt from scratch when Pipfile or Pipfile.lock changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from cnb_python import proc
+from cnb_python.errors import CommandFailed, LockedInstallFailed
+from cnb_python.managers.base import INDEX_SETTINGS, InstallJob, KeyInputs, settings_digest
+from cnb_python.managers.requirements import sha256_file
+
+PYPROJECT = "pyproject.toml"
+# Settings that change where Pipenv and Poetry fetch from, besides the pip ones.
+EXTRA_INDEX_SETTINGS = ("PIPENV_PYPI_MIRROR", "POETRY_REPOSITORIES", "POETRY_SOURCE")
+
+
+@dataclass(frozen=True)
+class LockedManager:
+    """What the three share: the files, the groups, and how a failure reads."""
+
+    app_dir: Path
+    python_version: str
+    groups: tuple[str, ...] = ()
+
+    name = ""
+    lock_file = ""
+    lock_command = ""
+    key_files: ClassVar[tuple[str, ...]] = ()
+    syncs_in_place = False
+
+    @property
+    def installer(self) -> str:
+        return self.name
+
+    def tools(self) -> tuple[str, ...]:
+        return (self.name,)
+
+    def describe(self) -> str:
+        extra = f", with groups {', '.join(self.groups)}" if self.groups else ""
+        return f"{self.name} with {self.lock_file}{extra}"
+
+    def key_inputs(self, env: Mapping[str, str]) -> KeyInputs:
+        files = {
+            name: sha256_file(self.app_dir / name)
+            for name in self.key_files
+            if (self.app_dir / name).is_file()
+        }
+        names = (*INDEX_SETTINGS, *EXTRA_INDEX_SETTINGS)
+        options = f"groups={','.join(self.groups)}" if self.groups else ""
+        return KeyInputs(files=files, settings=settings_digest(env, names), options=options)
+
+    def _run(self, job: InstallJob, args: Sequence[str], extra_env: Mapping[str, str]) -> None:
+        tool = job.tools[self.name]
+        env = {**job.env, **tool.env, **extra_env}
+        try:
+            proc.run(tool.command(*args), env=env, cwd=job.app_dir, output=job.output)
+        except CommandFailed as error:
+            # The tool's own output, streamed above, says why; ours only closes it.
+            raise LockedInstallFailed(
+                self.name, error.returncode, self.lock_file, self.lock_command, self.python_version
+            ) from None
+
+
+@dataclass(frozen=True)
+class PipenvManager(LockedManager):
+    name = "pipenv"
+    lock_file = "Pipfile.lock"
+    lock_command = "pipenv lock"
+    # --deploy compares the Pipfile's hash with the lock's: a changed Pipfile must run again.
+    key_files = ("Pipfile", "Pipfile.lock")
+    syncs_in_place = False
+
+    def install(self, job: InstallJob) -> None:
+        args = ["install", "--deploy"]
+        if self.groups == ("dev",):
+            args.append("--dev")
+        elif self.groups:
+            categories = ["packages", *("dev-packages" if g == "dev" else g for g in self.groups)]
+            args += ["--categories", " ".join(categories)]
+        self._run(job, args, {"VIRTUAL_ENV": str(job.venv)})
+
+    def refresh(self, job: InstallJob) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class PoetryManager(LockedManager):
+    name = "poetry"
+    lock_file = "poetry.lock"
+    lock_command = "poetry lock"
+    key_files = (PYPROJECT, "poetry.lock")
+    syncs_in_place = True
+
+    def install(self, job: InstallJob) -> None:
+        only = ",".join(("main", *self.groups))
+        args = ["sync", "--only", only, "--compile", "--no-interaction", "--no-ansi"]
+        self._run(job, args, {"VIRTUAL_ENV": str(job.venv)})
+
+    def refresh(self, job: InstallJob) -> bool:
+        self.install(job)
+        return True
+
+
+@dataclass(frozen=True)
+class UvManager(LockedManager):
+    name = "uv"
+    lock_file = "uv.lock"
+    lock_command = "uv lock"
+    key_files = (PYPROJECT, "uv.lock")
+    syncs_in_place = True
+
+    def _args(self, job: InstallJob) -> list[str]:
+        # --python: the venv's own interpreter, so uv neither looks for nor swaps in another.
+        args = ["sync", "--locked", "--no-default-groups", "--python", str(job.python)]
+        for group in self.groups:
+            args += ["--group", group]
+        return args
+
+    def _env(self, job: InstallJob) -> dict[str, str]:
+        return {"UV_PROJECT_ENVIRONMENT": str(job.venv), "UV_LINK_MODE": "hardlink"}
+
+    def install(self, job: InstallJob) -> None:
+        self._run(job, [*self._args(job), "--compile-bytecode"], self._env(job))
+
+    def refresh(self, job: InstallJob) -> bool:
+        # `--compile-bytecode` rewrites every pyc of the venv, so a venv that is already in
+        # sync is left alone: `--check` says so without writing anything.
+        tool = job.tools[self.name]
+        argv = tool.command(*self._args(job), "--check")
+        env = {**job.env, **tool.env, **self._env(job)}
+        checked = proc.run(
+            argv, env=env, cwd=job.app_dir, output=job.output, capture=True, check=False
+        )
+        if checked.returncode == 0:
+            job.output.detail("The virtual environment matches uv.lock: nothing to do")
+            return False
+        for line in checked.stdout.strip().splitlines()[-20:]:
+            job.output.detail(line)
+        self.install(job)
+        return True
