@@ -17,6 +17,15 @@ BP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEPENDENCIES = ("pydantic", "requests", "packaging", "tomli_w", "zstandard")
 
 sys.path[0:0] = [BP_DIR, os.path.join(BP_DIR, "vendor")]
+
+# bin/_phase.sh extended LD_LIBRARY_PATH for the bundled interpreter's loader only: restore the
+# lifecycle's value (set or unset) before the phase reads its environment.
+_saved = os.environ.pop("CNB_PYTHON_SAVED_LD_LIBRARY_PATH", None)
+if _saved is not None:
+    if _saved.startswith("="):
+        os.environ["LD_LIBRARY_PATH"] = _saved[1:]
+    else:
+        os.environ.pop("LD_LIBRARY_PATH", None)
 candidates, args = sys.argv[1], sys.argv[2:]
 
 if all(find_spec(name) is not None for name in DEPENDENCIES):

@@ -14,7 +14,17 @@ cnb_python_phase() {
     bin_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
     local bundled="${bin_dir}/../runtime/bin/python3"
     if [[ -x "$bundled" ]]; then
-        exec "$bundled" -I "${bin_dir}/_boot.py" "" "$@"
+        # A runtime with a shared libpython and no rpath (Heroku's layout, or an operator's own
+        # build) finds it through LD_LIBRARY_PATH. The value is only for the loader of this one
+        # process: _boot.py puts the original back before anything runs, so neither the build
+        # nor anything it starts ever sees the buildpack's interpreter.
+        if [[ -v LD_LIBRARY_PATH ]]; then
+            export CNB_PYTHON_SAVED_LD_LIBRARY_PATH="=${LD_LIBRARY_PATH}"
+        else
+            export CNB_PYTHON_SAVED_LD_LIBRARY_PATH=""
+        fi
+        LD_LIBRARY_PATH="${bin_dir}/../runtime/lib${LD_LIBRARY_PATH:+:${LD_LIBRARY_PATH}}" \
+            exec "$bundled" -I "${bin_dir}/_boot.py" "" "$@"
     fi
 
     local -a candidates=()

@@ -18,7 +18,7 @@ from cnb_python.output import Output
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from cnb_python.commands import catalog, dev, resolve
+    from cnb_python.commands import catalog, dev, package, resolve
 
     parser = argparse.ArgumentParser(
         prog="cnb-python",
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cnb-python {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (dev, resolve, catalog):
+    for command in (dev, resolve, catalog, package):
         command.register(subparsers)
     return parser
 

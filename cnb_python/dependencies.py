@@ -3,7 +3,9 @@
 Called from `build.py` after the Python layer. Tools are layers of their own (build-only,
 cached), so the launch image gets the dependencies and none of what installed them. A tool
 layer a previous build made and this one does not need (uv after switching back to pip) is
-removed, so it is neither kept in the cache nor seen by later buildpacks.
+removed, so it is neither kept in the cache nor seen by later buildpacks. uv (its static
+binary) serves both `BP_PYTHON_INSTALLER=uv` and uv.lock apps; Pipenv and Poetry each live
+in a venv of their own (`layers/tool_venv.py`).
 """
 
 from __future__ import annotations
@@ -13,14 +15,20 @@ import time
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.layers import remove_layer
 from cnb_python.layers import pip as pip_layer
-from cnb_python.layers import pip_cache, uv_cache, venv
+from cnb_python.layers import pip_cache, tool_venv, uv_cache, venv
 from cnb_python.layers import uv as uv_layer
 from cnb_python.managers.base import PackageManager, Tool
 from cnb_python.output import Output
 from cnb_python.resolve import Resolution
+from cnb_python.sbom import write_venv_sbom
 
-# Tool layer -> its cache layer, for clean-up of layers this build does not use.
-TOOL_LAYERS = {uv_layer.LAYER_NAME: uv_cache.LAYER_NAME}
+POETRY_CACHE = "poetry-cache"
+# Tool layer -> its cache layers, for clean-up of layers this build does not use.
+TOOL_LAYERS: dict[str, tuple[str, ...]] = {
+    uv_layer.LAYER_NAME: (uv_cache.LAYER_NAME,),
+    "pipenv": (),
+    "poetry": (POETRY_CACHE,),
+}
 
 
 def install(
@@ -42,9 +50,38 @@ def install(
     if "uv" in needed:
         uv_cache_dir = uv_cache.uv_cache(ctx, output)
         tools["uv"] = uv_layer.install_uv(ctx, tools["pip"], env, output, cache_dir=uv_cache_dir)
-    for tool, cache in TOOL_LAYERS.items():
+    if "pipenv" in needed:
+        pipenv_env = {
+            **tools["pip"].env,
+            "PIPENV_VERBOSITY": "-1",
+            "PIPENV_NOSPIN": "1",
+            "PIPENV_YES": "1",
+        }
+        tools["pipenv"] = tool_venv.install_tool(
+            ctx, resolution, "pipenv", tools["pip"], env, output=output, tool_env=pipenv_env
+        )
+    if "poetry" in needed:
+        poetry_cache = pip_cache.open_cache(ctx, POETRY_CACHE, "Poetry cache", output)
+        poetry_env = {
+            "POETRY_CACHE_DIR": str(poetry_cache),
+            # Poetry installs into the venv VIRTUAL_ENV names, never a venv of its own.
+            "POETRY_VIRTUALENVS_CREATE": "false",
+            "POETRY_NO_INTERACTION": "1",
+            # No keyring prompt or desktop service in a build container.
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        }
+        # Poetry's HTTP client reads REQUESTS_CA_BUNDLE, not SSL_CERT_FILE: a certificate
+        # given for pip and uv must work for Poetry too.
+        if env.get("SSL_CERT_FILE") and not env.get("REQUESTS_CA_BUNDLE"):
+            poetry_env["REQUESTS_CA_BUNDLE"] = env["SSL_CERT_FILE"]
+        tools["poetry"] = tool_venv.install_tool(
+            ctx, resolution, "poetry", tools["pip"], env, output=output, tool_env=poetry_env
+        )
+    for tool, caches in TOOL_LAYERS.items():
         if tool not in needed:
             remove_layer(ctx.layers_dir, tool)
-            remove_layer(ctx.layers_dir, cache)
+            for cache in caches:
+                remove_layer(ctx.layers_dir, cache)
     venv.install_venv(ctx, resolution, manager, tools, env, output=output)
+    write_venv_sbom(ctx.layers_dir, venv.LAYER_NAME)
     output.step(f"Dependencies ready in {time.monotonic() - started:.1f}s")

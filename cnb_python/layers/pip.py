@@ -31,6 +31,7 @@ from cnb_python.cnb.layers import (
 from cnb_python.errors import BundledPipMissing, CommandFailed, ToolInstallFailed
 from cnb_python.layers import python as python_layer
 from cnb_python.managers.base import Tool
+from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
 from cnb_python.resolve import Resolution
 
@@ -159,6 +160,7 @@ def _install(
     argv: list[str | Path] = [
         python, f"{wheel}/pip", "install", "--user", "--no-input", "--quiet",
         "--no-warn-script-location", "--disable-pip-version-check", f"pip=={version}",
+        *wheel_source_args("pip", version),
     ]  # fmt: skip
     try:
         proc.run(argv, env=env, output=output)

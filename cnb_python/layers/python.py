@@ -45,8 +45,10 @@ from cnb_python.cnb.layers import (
 )
 from cnb_python.download import RetryPolicy, download, redact_url
 from cnb_python.errors import CommandFailed, RuntimeArchiveInvalid
+from cnb_python.offline import vendored_runtime
 from cnb_python.output import Output
 from cnb_python.resolve import Resolution
+from cnb_python.sbom import write_python_sbom
 
 LAYER_NAME = "python"
 # Bump when the layer's contents or env change in a way old layers lack.
@@ -168,6 +170,13 @@ def install_python(
             remove_layer(ctx.layers_dir, LAYER_NAME)
             raise
         layer.finish(new)
+    write_python_sbom(
+        ctx.layers_dir,
+        LAYER_NAME,
+        resolution.version,
+        url=resolution.artifact.url,
+        sha256=resolution.artifact.sha256,
+    )
     apply_layer_for_build(env, layer.path)
     return layer.path
 
@@ -212,11 +221,15 @@ def _install(
 ) -> None:
     artifact = resolution.artifact
     shown = redact_url(artifact.url)
-    output.step(f"Downloading Python {resolution.version} from {shown}")
+    carried = vendored_runtime(artifact.sha256)
+    if carried:
+        output.step(f"Using Python {resolution.version} carried by the buildpack (offline)")
+    else:
+        output.step(f"Downloading Python {resolution.version} from {shown}")
     with tempfile.TemporaryDirectory(prefix="cnb-python-download-") as scratch:
         name = Path(artifact.url.split("?", 1)[0]).name or "python-runtime"
         fetched = download(
-            artifact.url,
+            carried.as_uri() if carried else artifact.url,
             Path(scratch) / name,
             sha256=artifact.sha256,
             env=download_env,
@@ -224,7 +237,8 @@ def _install(
             policy=retry_policy,
         )
         output.detail(
-            f"Downloaded {fetched.size / 1048576:.1f} MiB in {fetched.seconds:.1f}s, "
+            f"{'Copied' if carried else 'Downloaded'} {fetched.size / 1048576:.1f} MiB in "
+            f"{fetched.seconds:.1f}s, "
             f"sha256 verified"
         )
         output.step(f"Installing Python {resolution.version}")

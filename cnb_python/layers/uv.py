@@ -29,6 +29,7 @@ from cnb_python.cnb.layers import (
 from cnb_python.errors import CommandFailed, ToolInstallFailed
 from cnb_python.layers.pip import read_pin
 from cnb_python.managers.base import Tool
+from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
 
 LAYER_NAME = "uv"
@@ -110,7 +111,7 @@ def _install(
 ) -> None:
     argv = pip.command(
         "install", "--prefix", layer_dir, "--no-deps", "--no-input", "--quiet",
-        "--no-warn-script-location", f"uv=={version}",
+        "--no-warn-script-location", f"uv=={version}", *wheel_source_args("uv", version),
     )  # fmt: skip
     try:
         proc.run(argv, env=env, output=output)
