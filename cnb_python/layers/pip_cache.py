@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.layers import Empty, LayerMetadata, LayerTypes, Restored, cached_layer
+from cnb_python.layers.target_key import target_reasons
 from cnb_python.output import Output
 
 LAYER_NAME = "pip-cache"
@@ -33,14 +34,7 @@ def invalidation_reasons(cached: CacheLayerMetadata, new: CacheLayerMetadata) ->
     reasons = []
     if cached.layer_version != new.layer_version:
         reasons.append("the buildpack now lays out the cache differently")
-    if cached.arch != new.arch:
-        reasons.append(f"the architecture changed from {cached.arch} to {new.arch}")
-    old_distro = f"{cached.distro_name} {cached.distro_version}".strip()
-    new_distro = f"{new.distro_name} {new.distro_version}".strip()
-    if old_distro != new_distro:
-        reasons.append(f"the distro changed from {old_distro or 'unknown'} to {new_distro}")
-    if cached.stack_id != new.stack_id:
-        reasons.append(f"the stack changed from {cached.stack_id} to {new.stack_id}")
+    reasons.extend(target_reasons(cached, new, stacks=(cached.stack_id, new.stack_id)))
     return reasons
 
 

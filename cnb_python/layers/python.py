@@ -45,6 +45,7 @@ from cnb_python.cnb.layers import (
 )
 from cnb_python.download import RetryPolicy, download, redact_url
 from cnb_python.errors import CommandFailed, RuntimeArchiveInvalid
+from cnb_python.layers.target_key import target_reasons
 from cnb_python.offline import vendored_runtime
 from cnb_python.output import Output
 from cnb_python.resolve import Resolution
@@ -99,14 +100,7 @@ def invalidation_reasons(cached: PythonLayerMetadata, new: PythonLayerMetadata) 
             f"the runtime archive changed (sha256 {cached.artifact_sha256[:12]} to "
             f"{new.artifact_sha256[:12]})"
         )
-    if cached.arch != new.arch:
-        reasons.append(f"the architecture changed from {cached.arch} to {new.arch}")
-    old_distro = f"{cached.distro_name} {cached.distro_version}".strip()
-    new_distro = f"{new.distro_name} {new.distro_version}".strip()
-    if old_distro != new_distro:
-        reasons.append(f"the distro changed from {old_distro or 'unknown'} to {new_distro}")
-    if cached.stack_id != new.stack_id:
-        reasons.append(f"the stack changed from {cached.stack_id} to {new.stack_id}")
+    reasons.extend(target_reasons(cached, new, stacks=(cached.stack_id, new.stack_id)))
     return reasons
 
 

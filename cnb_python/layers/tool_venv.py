@@ -29,6 +29,7 @@ from cnb_python.cnb.layers import (
 from cnb_python.errors import CommandFailed, ToolInstallFailed
 from cnb_python.layers import python as python_layer
 from cnb_python.layers.pip import read_pin
+from cnb_python.layers.target_key import target_reasons
 from cnb_python.managers.base import Tool
 from cnb_python.output import Output
 from cnb_python.resolve import Resolution
@@ -62,12 +63,7 @@ def invalidation_reasons(tool: str, cached: ToolLayerMetadata, new: ToolLayerMet
         )
     elif cached.artifact_sha256 != new.artifact_sha256:
         reasons.append("the Python runtime archive changed")
-    if cached.arch != new.arch:
-        reasons.append(f"the architecture changed from {cached.arch} to {new.arch}")
-    old_distro = f"{cached.distro_name} {cached.distro_version}".strip()
-    new_distro = f"{new.distro_name} {new.distro_version}".strip()
-    if old_distro != new_distro:
-        reasons.append(f"the distro changed from {old_distro or 'unknown'} to {new_distro}")
+    reasons.extend(target_reasons(cached, new))
     return reasons
 
 

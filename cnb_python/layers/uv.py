@@ -28,6 +28,7 @@ from cnb_python.cnb.layers import (
 )
 from cnb_python.errors import CommandFailed, ToolInstallFailed
 from cnb_python.layers.pip import read_pin
+from cnb_python.layers.target_key import target_reasons
 from cnb_python.managers.base import Tool
 from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
@@ -51,12 +52,7 @@ def invalidation_reasons(cached: UvLayerMetadata, new: UvLayerMetadata) -> list[
         reasons.append("the buildpack now lays out the uv layer differently")
     if cached.uv_version != new.uv_version:
         reasons.append(f"the uv version changed from {cached.uv_version} to {new.uv_version}")
-    if cached.arch != new.arch:
-        reasons.append(f"the architecture changed from {cached.arch} to {new.arch}")
-    old_distro = f"{cached.distro_name} {cached.distro_version}".strip()
-    new_distro = f"{new.distro_name} {new.distro_version}".strip()
-    if old_distro != new_distro:
-        reasons.append(f"the distro changed from {old_distro or 'unknown'} to {new_distro}")
+    reasons.extend(target_reasons(cached, new))
     return reasons
 
 

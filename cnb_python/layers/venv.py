@@ -34,6 +34,7 @@ from cnb_python.cnb.layers import (
 )
 from cnb_python.errors import CommandFailed, VenvCreateFailed
 from cnb_python.layers import python as python_layer
+from cnb_python.layers.target_key import target_reasons
 from cnb_python.managers.base import InstallJob, PackageManager, Tool
 from cnb_python.output import Output
 from cnb_python.resolve import Resolution
@@ -137,14 +138,7 @@ def invalidation_reasons(
         )
     elif cached.artifact_sha256 != new.artifact_sha256:
         reasons.append("the Python runtime archive changed")
-    if cached.arch != new.arch:
-        reasons.append(f"the architecture changed from {cached.arch} to {new.arch}")
-    old_distro = f"{cached.distro_name} {cached.distro_version}".strip()
-    new_distro = f"{new.distro_name} {new.distro_version}".strip()
-    if old_distro != new_distro:
-        reasons.append(f"the distro changed from {old_distro or 'unknown'} to {new_distro}")
-    if cached.stack_id != new.stack_id:
-        reasons.append(f"the stack changed from {cached.stack_id} to {new.stack_id}")
+    reasons.extend(target_reasons(cached, new, stacks=(cached.stack_id, new.stack_id)))
     if not syncs_in_place:
         reasons.extend(input_reasons(cached, new))
     return reasons
