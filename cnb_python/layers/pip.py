@@ -21,15 +21,13 @@ from cnb_python import proc
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import (
-    Empty,
     LayerMetadata,
     LayerTypes,
-    Restored,
     cached_layer,
-    remove_layer,
 )
 from cnb_python.errors import BundledPipMissing, CommandFailed, ToolInstallFailed
 from cnb_python.layers import python as python_layer
+from cnb_python.layers.tool_install import reuse_or_install
 from cnb_python.managers.base import Tool
 from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
@@ -128,27 +126,21 @@ def install_pip(
         # Build containers may run as root; the venv is ours, the warning is noise.
         "PIP_ROOT_USER_ACTION": "ignore",
     }
-    if (
-        isinstance(layer.state, Restored)
-        and (site_packages(layer.path, resolution.series) / "pip").is_dir()
-    ):
-        output.using_cached(f"pip {version}")
-    else:
-        state = layer.state
-        if isinstance(state, Empty) and state.cause != "absent":
-            output.discarding("pip", list(state.reasons))
-        if isinstance(layer.state, Restored):
-            layer.reset()
-        output.step(f"Installing pip {version}")
-        try:
-            _install(python, resolution.series, version, {**env, **tool_env}, output)
-            LayerEnv().override("PYTHONUSERBASE", str(layer.path), scope=Scope.BUILD).default(
-                "PIP_DISABLE_PIP_VERSION_CHECK", "1", scope=Scope.BUILD
-            ).write(layer.path)
-        except BaseException:
-            remove_layer(ctx.layers_dir, LAYER_NAME)
-            raise
-        layer.finish(new)
+
+    def install(layer_dir: Path) -> None:
+        _install(python, resolution.series, version, {**env, **tool_env}, output)
+        LayerEnv().override("PYTHONUSERBASE", str(layer_dir), scope=Scope.BUILD).default(
+            "PIP_DISABLE_PIP_VERSION_CHECK", "1", scope=Scope.BUILD
+        ).write(layer_dir)
+
+    reuse_or_install(
+        layer,
+        new,
+        what=f"pip {version}",
+        complete=lambda path: (site_packages(path, resolution.series) / "pip").is_dir(),
+        install=install,
+        output=output,
+    )
     apply_layer_for_build(env, layer.path)
     return Tool("pip", version, (str(python), "-m", "pip"), tool_env)
 

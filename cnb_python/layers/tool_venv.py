@@ -19,17 +19,15 @@ from pathlib import Path
 from cnb_python import proc
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.layers import (
-    Empty,
     LayerMetadata,
     LayerTypes,
-    Restored,
     cached_layer,
-    remove_layer,
 )
 from cnb_python.errors import CommandFailed, ToolInstallFailed
 from cnb_python.layers import python as python_layer
 from cnb_python.layers.pip import read_pin
 from cnb_python.layers.target_key import target_reasons
+from cnb_python.layers.tool_install import reuse_or_install
 from cnb_python.managers.base import Tool
 from cnb_python.output import Output
 from cnb_python.resolve import Resolution
@@ -97,29 +95,16 @@ def install_tool(
         lambda cached: invalidation_reasons(tool, cached, new),
     )
     program = layer.path / "bin" / tool
-    if isinstance(layer.state, Restored) and program.is_file():
-        output.using_cached(f"{tool} {version}")
-    else:
-        state = layer.state
-        if isinstance(state, Empty) and state.cause != "absent":
-            output.discarding(tool, list(state.reasons))
-        if isinstance(layer.state, Restored):
-            layer.reset()
-        output.step(f"Installing {tool} {version}")
-        try:
-            _install(
-                ctx.layers_dir,
-                layer.path,
-                tool=tool,
-                version=version,
-                pip=pip,
-                env=env,
-                output=output,
-            )
-        except BaseException:
-            remove_layer(ctx.layers_dir, tool)
-            raise
-        layer.finish(new)
+    reuse_or_install(
+        layer,
+        new,
+        what=f"{tool} {version}",
+        complete=lambda path: (path / "bin" / tool).is_file(),
+        install=lambda path: _install(
+            ctx.layers_dir, path, tool=tool, version=version, pip=pip, env=env, output=output
+        ),
+        output=output,
+    )
     return Tool(tool, version, (str(program),), dict(tool_env))
 
 

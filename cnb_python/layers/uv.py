@@ -19,16 +19,14 @@ from cnb_python import proc
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import apply_layer_for_build
 from cnb_python.cnb.layers import (
-    Empty,
     LayerMetadata,
     LayerTypes,
-    Restored,
     cached_layer,
-    remove_layer,
 )
 from cnb_python.errors import CommandFailed, ToolInstallFailed
 from cnb_python.layers.pip import read_pin
 from cnb_python.layers.target_key import target_reasons
+from cnb_python.layers.tool_install import reuse_or_install
 from cnb_python.managers.base import Tool
 from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
@@ -77,21 +75,14 @@ def install_uv(
         lambda cached: invalidation_reasons(cached, new),
     )
     binary = layer.path / "bin" / "uv"
-    if isinstance(layer.state, Restored) and binary.is_file():
-        output.using_cached(f"uv {version}")
-    else:
-        state = layer.state
-        if isinstance(state, Empty) and state.cause != "absent":
-            output.discarding("uv", list(state.reasons))
-        if isinstance(layer.state, Restored):
-            layer.reset()
-        output.step(f"Installing uv {version}")
-        try:
-            _install(pip, layer.path, version, {**env, **pip.env}, output)
-        except BaseException:
-            remove_layer(ctx.layers_dir, LAYER_NAME)
-            raise
-        layer.finish(new)
+    reuse_or_install(
+        layer,
+        new,
+        what=f"uv {version}",
+        complete=lambda path: (path / "bin" / "uv").is_file(),
+        install=lambda path: _install(pip, path, version, {**env, **pip.env}, output),
+        output=output,
+    )
     apply_layer_for_build(env, layer.path)
     tool_env = {
         "UV_CACHE_DIR": str(cache_dir),
