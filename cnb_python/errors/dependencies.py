@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from cnb_python.errors.base import BuildpackError, Message, bullet_list, quoted
 
+# What makes the lock file of a manager that installs only from one.
+LOCK_COMMANDS = {"uv": "uv lock", "poetry": "poetry lock"}
+
 
 @dataclass(eq=False)
 class NoPackageManagerFile(BuildpackError):
@@ -16,6 +19,8 @@ class NoPackageManagerFile(BuildpackError):
     chosen: str = ""  # set when BP_PYTHON_PACKAGE_MANAGER chose a manager whose files are absent
 
     def message(self) -> Message:
+        if self.chosen in LOCK_COMMANDS:
+            return self._lock_missing()
         found = [f"None of these files is in the app root: {bullet_list(self.looked_for)}."]
         if self.chosen:
             found.insert(0, f"BP_PYTHON_PACKAGE_MANAGER chooses {quoted(self.chosen)}.")
@@ -34,10 +39,29 @@ class NoPackageManagerFile(BuildpackError):
                 "The files must be in the root of the app directory, not in a subdirectory.",
             )
         )
+        if self.chosen:
+            fix.append("Or unset BP_PYTHON_PACKAGE_MANAGER to let the buildpack choose.")
         title = "No package manager file found"
         if self.chosen:
             title = f"The package manager {self.chosen} was chosen but its files are missing"
         return Message(title=title, found=tuple(found), fix=tuple(fix))
+
+    def _lock_missing(self) -> Message:
+        """uv and Poetry apps install from their lock file only, so the fix is to make one."""
+        lock = self.looked_for[0] if self.looked_for else f"{self.chosen}.lock"
+        return Message(
+            title=f"The package manager {self.chosen} was chosen but {lock} is missing",
+            found=(
+                f"BP_PYTHON_PACKAGE_MANAGER chooses {quoted(self.chosen)}, and there is no "
+                f"{lock} in the app root.",
+            ),
+            fix=(
+                f"Run `{LOCK_COMMANDS[self.chosen]}` in the app directory and commit {lock}: "
+                "the build installs exactly what the lock file lists.",
+                "Or unset BP_PYTHON_PACKAGE_MANAGER to let the buildpack choose from the "
+                "app's files.",
+            ),
+        )
 
 
 @dataclass(eq=False)

@@ -113,7 +113,19 @@ def test_a_chosen_manager_needs_its_lock(tmp_path: Path) -> None:
     with pytest.raises(NoPackageManagerFile) as raised:
         choose_any(app(tmp_path, "requirements.txt"), {"BP_PYTHON_PACKAGE_MANAGER": "poetry"})
     assert raised.value.looked_for == ("poetry.lock",)
-    assert "poetry was chosen" in raised.value.message().title
+    message = raised.value.message()
+    assert message.title == "The package manager poetry was chosen but poetry.lock is missing"
+    assert message.fix[0].startswith("Run `poetry lock` in the app directory and commit")
+    assert not any("requirements.txt" in line for line in message.fix)
+
+
+def test_choosing_uv_without_its_lock_says_to_lock(tmp_path: Path) -> None:
+    with pytest.raises(NoPackageManagerFile) as raised:
+        choose_any(app(tmp_path, "pyproject.toml"), {"BP_PYTHON_PACKAGE_MANAGER": "uv"})
+    message = raised.value.message()
+    assert message.title == "The package manager uv was chosen but uv.lock is missing"
+    assert "Run `uv lock` in the app directory and commit uv.lock" in message.fix[0]
+    assert "Or unset BP_PYTHON_PACKAGE_MANAGER" in message.fix[1]
 
 
 def test_a_pipfile_without_its_lock_says_to_lock(tmp_path: Path) -> None:
@@ -138,7 +150,9 @@ def test_groups_are_parsed_deduplicated_and_described(tmp_path: Path) -> None:
 def test_choosing_pip_without_its_files_says_so(tmp_path: Path) -> None:
     with pytest.raises(NoPackageManagerFile) as raised:
         choose(app(tmp_path, "poetry.lock"), {"BP_PYTHON_PACKAGE_MANAGER": "pip"})
-    assert "pip was chosen" in raised.value.message().title
+    message = raised.value.message()
+    assert "pip was chosen" in message.title
+    assert "Or unset BP_PYTHON_PACKAGE_MANAGER to let the buildpack choose." in message.fix
 
 
 def test_no_manager_file_names_the_files_and_misspellings(tmp_path: Path) -> None:
