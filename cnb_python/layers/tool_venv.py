@@ -2,10 +2,12 @@
 
 Pipenv and Poetry are Python programs with dependencies of their own, so each gets a venv made
 by the runtime (`python -m venv --without-pip <layer>`) that the pip tool fills with the pinned
-version (`requirements/<tool>.txt`). The layer is neither launched nor on later buildpacks'
-PATH: the tool's own `bin/python` must never shadow the app's venv, and the launch image must
-not hold the tool. The tool runs by its absolute path, and targets the app's venv through
-`VIRTUAL_ENV` (set in the build env by the venv layer).
+version (`requirements/<tool>.txt`): from the offline edition's wheels when it carries the
+tool's closure for the app's series (`cnb_python.offline`), else from the package index. The
+layer is neither launched nor on later buildpacks' PATH: the tool's own `bin/python` must never
+shadow the app's venv, and the launch image must not hold the tool. The tool runs by its
+absolute path, and targets the app's venv through `VIRTUAL_ENV` (set in the build env by the
+venv layer).
 
 The key is the tool's version, the interpreter its venv links to (version and archive sha256)
 and the target.
@@ -29,6 +31,7 @@ from cnb_python.layers.pip import read_pin
 from cnb_python.layers.target_key import target_reasons
 from cnb_python.layers.tool_install import reuse_or_install
 from cnb_python.managers.base import Tool
+from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
 from cnb_python.resolve import Resolution
 
@@ -101,7 +104,14 @@ def install_tool(
         what=f"{tool} {version}",
         complete=lambda path: (path / "bin" / tool).is_file(),
         install=lambda path: _install(
-            ctx.layers_dir, path, tool=tool, version=version, pip=pip, env=env, output=output
+            ctx.layers_dir,
+            path,
+            tool=tool,
+            version=version,
+            series=resolution.series,
+            pip=pip,
+            env=env,
+            output=output,
         ),
         output=output,
     )
@@ -114,6 +124,7 @@ def _install(
     *,
     tool: str,
     version: str,
+    series: str,
     pip: Tool,
     env: Mapping[str, str],
     output: Output,
@@ -124,6 +135,7 @@ def _install(
         argv = pip.command(
             "--python", layer_dir / "bin" / "python", "install", "--no-input", "--quiet",
             "--no-warn-script-location", f"{tool}=={version}",
+            *wheel_source_args(tool, version, series=series),
         )  # fmt: skip
         proc.run(argv, env={**env, **pip.env}, output=output)
     except CommandFailed as error:

@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cnb_python import __version__
+from cnb_python import __version__, offline
 from cnb_python.catalog.loader import load_catalog
-from cnb_python.catalog.models import Catalog
+from cnb_python.catalog.models import Catalog, version_key
 from cnb_python.errors.packaging import PackageOutputNotEmpty
 from cnb_python.output import Output
 from cnb_python.package import fetch, tree
@@ -22,7 +22,10 @@ from cnb_python.package import fetch, tree
 # The checkout (or installed tree) this module belongs to.
 SOURCE = Path(__file__).resolve().parents[2]
 DEFAULT_BOOTSTRAP_SERIES = "3.13"
+# Installed alone: one wheel serves every series.
 OFFLINE_TOOLS = ("pip", "uv")
+# Installed with their dependencies into a venv of the app's Python: a closure per series.
+OFFLINE_CLOSURE_TOOLS = ("pipenv", "poetry")
 
 
 @dataclass(frozen=True)
@@ -90,18 +93,21 @@ def _add_offline(
     output: Output,
 ) -> None:
     series: Sequence[str] = request.series or fetch.default_series(catalog, request.arch)
-    dependencies = staging / "dependencies"
-    fetch.offline_runtimes(catalog, series, request.arch, dependencies, env=env, output=output)
-    pins = [_pin(request.source / "requirements" / f"{tool}.txt") for tool in OFFLINE_TOOLS]
-    bootstrap_series = request.bootstrap_series
-    fetch.offline_wheels(
-        pins,
-        dependencies / fetch.WHEELS_DIR,
-        request.arch,
-        bootstrap_series,
-        env=env,
-        output=output,
+    dependencies = staging / offline.DEPENDENCIES_DIR
+    wheels = dependencies / offline.WHEELS_DIR
+    runtimes = fetch.offline_runtimes(
+        catalog, series, request.arch, dependencies, env=env, output=output
     )
+    pins = [_pin(request.source / "requirements" / f"{tool}.txt") for tool in OFFLINE_TOOLS]
+    fetch.offline_wheels(
+        pins, wheels, request.arch, request.bootstrap_series, env=env, output=output
+    )
+    closure_pins = [
+        _pin(request.source / "requirements" / f"{tool}.txt") for tool in OFFLINE_CLOSURE_TOOLS
+    ]
+    for item in sorted({artifact.series for artifact in runtimes}, key=version_key):
+        fetch.offline_closure(closure_pins, wheels, request.arch, item, env=env, output=output)
+        offline.write_closures(item, closure_pins, staging)
 
 
 def _pin(path: Path) -> str:

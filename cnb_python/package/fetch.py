@@ -29,7 +29,6 @@ MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}
 # python-build-standalone needs glibc 2.17, so wheels must not need a newer one; pip expands
 # each manylinux tag to the older ones as well.
 MANYLINUX = ("manylinux_2_17_{machine}", "manylinux2014_{machine}")
-WHEELS_DIR = "wheels"
 
 
 def platform_args(arch: str, series: str) -> list[str]:
@@ -160,10 +159,31 @@ def offline_wheels(
     env: Mapping[str, str],
     output: Output,
 ) -> None:
-    """The tool wheels (pip, uv) the build installs, so it needs no index for them."""
+    """The wheels of tools the build installs alone (pip, uv), so it needs no index for them."""
     output.step(f"Adding {', '.join(pins)} for offline builds")
     argv = [
         "download", "--no-deps", "--dest", str(wheels_dir),
         *platform_args(arch, series), *pins,
     ]  # fmt: skip
     _pip(argv, ", ".join(pins), pip_env(env), output)
+
+
+def offline_closure(
+    pins: Sequence[str],
+    wheels_dir: Path,
+    arch: str,
+    series: str,
+    *,
+    env: Mapping[str, str],
+    output: Output,
+) -> None:
+    """The tools (Pipenv, Poetry) with every dependency, as wheels for `series` and `arch`.
+
+    They all go to the one `wheels_dir`: pip skips a file that is already there, so pure and
+    abi3 wheels fetched for an earlier series are stored once.
+    """
+    output.step(f"Adding {', '.join(pins)} and their dependencies for Python {series} ({arch})")
+    argv = [
+        "download", "--dest", str(wheels_dir), *platform_args(arch, series), *pins,
+    ]  # fmt: skip
+    _pip(argv, f"{', '.join(pins)} for Python {series}", pip_env(env), output)

@@ -13,14 +13,17 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from cnb_python.cnb import tomlio
+from cnb_python.dev.runtime_archive import RuntimeArchive
 from cnb_python.dev.targets import host_target
+from cnb_python.layers.pip import read_pin
 from tests.support.cyclonedx import schema_errors
 from tests.support.devbuild import CLI, FIXTURES, tls_env, write_catalog
 from tests.support.httpserver import FaultyServer
@@ -37,6 +40,13 @@ PACKAGE_ENTRIES = {
     "requirements",
     "runtime",
     "vendor",
+}
+# Platform env of an air-gapped build: the package index is a closed loopback port, and so is
+# any proxy, so whatever reaches for the network fails.
+DEAD_NETWORK = {
+    "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
 }
 
 
@@ -123,16 +133,21 @@ def tree_hash(root: Path) -> str:
 
 
 def _build(
-    app: Path, work: Path, buildpack: Path, catalog: Path, path: str
+    app: Path,
+    work: Path,
+    buildpack: Path,
+    catalog: Path,
+    path: str,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     argv = [
         "dev", "build", str(app), "--work", str(work), "--buildpack", str(buildpack),
         "--target", f"linux/{ARCH}:ubuntu@24.04", "--env", f"BP_PYTHON_CATALOG={catalog}",
     ]  # fmt: skip
-    for name, value in tls_env().items():
+    for name, value in {**tls_env(), **(env or {})}.items():
         argv += ["--env", f"{name}={value}"]
-    env = {**os.environ, "PATH": path, "NO_COLOR": "1"}
-    return _cli(*argv, env=env)
+    cli_env = {**os.environ, "PATH": path, "NO_COLOR": "1"}
+    return _cli(*argv, env=cli_env)
 
 
 def _copy_app(tmp_path: Path, name: str) -> Path:
@@ -198,7 +213,8 @@ def test_packaged_buildpack_detects_builds_and_launches_without_a_usable_python(
     done = _build(app, work, packaged.path, packaged.catalog, bare_path)
 
     assert done.returncode == 0, done.stdout
-    assert "cnb-python/python@0.1.0 passed" in done.stdout
+    version = tomlio.load(packaged.path / "buildpack.toml")["buildpack"]["version"]
+    assert f"cnb-python/python@{version} passed" in done.stdout
     assert "Successfully installed idna-3.10 six-1.17.0" in done.stdout
     run = _cli(
         "dev", "run", str(app), "--work", str(work), "--",
@@ -221,38 +237,117 @@ def test_packaged_buildpack_detects_builds_and_launches_without_a_usable_python(
     assert {"pkg:pypi/idna@3.10", "pkg:pypi/six@1.17.0"} <= _purls(_sbom(work, "venv"))
 
 
-def test_offline_edition_builds_with_the_runtime_host_unreachable(
-    runtime_archives: RuntimeArchives, bare_path: str, tmp_path: Path
-) -> None:
+@dataclass(frozen=True)
+class Offline:
+    packaged: Packaged
+    archive: RuntimeArchive
+
+    @property
+    def dependencies(self) -> Path:
+        return self.packaged.path / "dependencies"
+
+
+@pytest.fixture(scope="module")
+def offline(runtime_archives: RuntimeArchives, tmp_path_factory: pytest.TempPathFactory) -> Offline:
+    """The offline edition for this machine's series only (each series adds its own wheels),
+    made while the runtime host is up; the host is gone by the time a test builds with it."""
+    base = tmp_path_factory.mktemp("offline")
     archive = runtime_archives.get()
-    served = tmp_path / "served"
+    served = base / "served"
     served.mkdir()
     shutil.copyfile(archive.path, served / archive.path.name)
-    catalog = write_catalog(runtime_archives, [None], tmp_path / "catalog.toml")
+    catalog = write_catalog(runtime_archives, [None], base / "catalog.toml")
     data = tomlio.load(catalog)
     with FaultyServer(served) as server:
         for artifact in data["artifacts"]:
             artifact["url"] = server.url(archive.path.name)
         tomlio.write_atomic(catalog, data)
-        offline = _package(
-            tmp_path / "offline", catalog, archive.series, "--offline", "--series", archive.series
+        packaged = _package(
+            base / "offline", catalog, archive.series, "--offline", "--series", archive.series
         )
         assert server.count(f"/{archive.path.name}") >= 1
     # The server is gone: its port is closed, like an air-gapped network's.
-    dependencies = offline.path / "dependencies"
-    assert (dependencies / archive.sha256 / archive.path.name).is_file()
-    wheels = sorted(path.name for path in (dependencies / "wheels").iterdir())
-    assert [name.split("-")[0] for name in wheels] == ["pip", "uv"]
+    return Offline(packaged, archive)
 
+
+def _wheel_names(wheels: Path) -> dict[str, list[str]]:
+    """Project name (normalised) -> the wheel files carried for it."""
+    names: dict[str, list[str]] = {}
+    for path in sorted(wheels.iterdir()):
+        project = path.name.split("-")[0].lower().replace("_", "-").replace(".", "-")
+        names.setdefault(project, []).append(path.name)
+    return names
+
+
+def test_offline_edition_carries_the_tools_and_the_closure_of_pipenv_and_poetry(
+    offline: Offline,
+) -> None:
+    series = offline.archive.series
+    tag = f"cp{series.replace('.', '')}"
+    wheels = offline.dependencies / "wheels"
+    carried = _wheel_names(wheels)
+    assert all(name.endswith(".whl") for names in carried.values() for name in names)
+    pins = {tool: read_pin(tool) for tool in ("pip", "uv", "pipenv", "poetry")}
+    for tool, version in pins.items():
+        assert [name.split("-")[1] for name in carried[tool]] == [version]
+    # Poetry's binary dependencies, as wheels for this series (and nothing twice).
+    for project in ("rapidfuzz", "msgpack"):
+        assert [f"-{tag}-" in name for name in carried[project]] == [True]
+    assert {"virtualenv", "cleo", "poetry-core", "dulwich", "keyring"} <= carried.keys()
+    closures = offline.dependencies / "closures" / f"{series}.txt"
+    assert closures.read_text() == f"pipenv=={pins['pipenv']}\npoetry=={pins['poetry']}\n"
+    step = f"Adding pipenv=={pins['pipenv']}, poetry=={pins['poetry']} and their dependencies"
+    assert f"{step} for Python {series} ({ARCH})" in offline.packaged.log
+
+    # The closure is complete: pip resolves both tools from these wheels alone, for this series.
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
+    env.pop("PIP_FIND_LINKS", None)
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed",
+            "--quiet", "--report", "-", "--no-index", "--find-links", str(wheels),
+            "--only-binary", ":all:", "--python-version", series,
+            *(f"{tool}=={pins[tool]}" for tool in ("pipenv", "poetry")),
+        ],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    installed = {item["metadata"]["name"].lower() for item in json.loads(done.stdout)["install"]}
+    assert {"pipenv", "poetry", "rapidfuzz", "msgpack"} <= installed
+
+
+def test_offline_edition_builds_with_the_runtime_host_unreachable(
+    offline: Offline, bare_path: str, tmp_path: Path
+) -> None:
     app = _copy_app(tmp_path, "pip_basic")
     work = tmp_path / "work"
-    done = _build(app, work, offline.path, catalog, bare_path)
+    done = _build(app, work, offline.packaged.path, offline.packaged.catalog, bare_path)
 
     assert done.returncode == 0, done.stdout
     assert "carried by the buildpack (offline)" in done.stdout
     assert "Downloading Python" not in done.stdout
-    assert f"--no-index --find-links {dependencies / 'wheels'}" in done.stdout
+    assert f"--no-index --find-links {offline.dependencies / 'wheels'}" in done.stdout
     assert _sbom(work, "python")["components"]
+
+
+@pytest.mark.parametrize("tool", ["poetry", "pipenv"])
+def test_offline_edition_installs_the_lock_file_tool_with_the_package_index_unreachable(
+    offline: Offline, bare_path: str, tmp_path: Path, tool: str
+) -> None:
+    # The app has no dependencies, so its own install needs no index either.
+    app = _copy_app(tmp_path, f"package_offline_{tool}")
+    work = tmp_path / "work"
+    done = _build(
+        app, work, offline.packaged.path, offline.packaged.catalog, bare_path,
+        env=DEAD_NETWORK,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout
+    version = read_pin(tool)
+    assert f"Installing {tool} {version}" in done.stdout
+    wheels = offline.dependencies / "wheels"
+    assert f"{tool}=={version} --no-index --find-links {wheels}" in done.stdout
+    assert "Downloading Python" not in done.stdout
 
 
 def test_package_refuses_a_non_empty_output_directory(tmp_path: Path) -> None:
