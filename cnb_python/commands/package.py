@@ -1,4 +1,4 @@
-"""`cnb-python package`: a self-contained buildpack for one arch (see docs/operators.md)."""
+"""`cnb-python package`: a self-contained buildpack per arch (see docs/operators.md)."""
 
 from __future__ import annotations
 
@@ -20,14 +20,20 @@ _SERIES = re.compile(r"^\d+\.\d+$")
 def register(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "package",
-        help="write a self-contained buildpack (own interpreter and dependencies) for one arch",
+        help="write a self-contained buildpack (own interpreter and dependencies) per arch",
         description=(
             "Write a buildpack directory (or .tgz) that pack and kpack accept, with its own "
             "Python interpreter (runtime/) and dependencies (vendor/). BP_PYTHON_CATALOG and "
             "BP_PYTHON_MIRROR from this environment choose where interpreters come from."
         ),
     )
-    parser.add_argument("--arch", choices=("amd64", "arm64"), required=True)
+    parser.add_argument(
+        "--arch",
+        choices=("amd64", "arm64"),
+        action="append",
+        required=True,
+        help="once per arch; several write pack's multi-arch layout (linux/<arch>/ trees)",
+    )
     parser.add_argument("--out", type=Path, required=True, metavar="DIR")
     parser.add_argument(
         "--bootstrap-series",
@@ -69,7 +75,7 @@ def _run(args: argparse.Namespace) -> int:
     if series and not args.offline:
         raise DevUsageError("--series", args.series, "it only applies with --offline", "--offline")
     request = PackageRequest(
-        arch=args.arch,
+        arches=tuple(dict.fromkeys(args.arch)),
         out=args.out,
         bootstrap_series=args.bootstrap_series,
         fmt=args.fmt,

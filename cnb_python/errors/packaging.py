@@ -26,6 +26,27 @@ class PackageOutputNotEmpty(PackagingError):
 
 
 @dataclass(eq=False)
+class PackageMultiArchArchive(PackagingError):
+    """`--format tgz` with several arches: pack reads a multi-arch package as a directory."""
+
+    arches: tuple[str, ...]
+
+    def message(self) -> Message:
+        return Message(
+            title="A multi-arch package cannot be written as one .tgz",
+            found=(
+                f"--arch was given {len(self.arches)} times ({', '.join(self.arches)}) "
+                "with --format tgz.",
+            ),
+            fix=(
+                "Drop --format tgz: the directory it writes is what `pack buildpack package "
+                "--target linux/amd64 --target linux/arm64` reads.",
+                "Or write one .tgz per arch, with one --arch each.",
+            ),
+        )
+
+
+@dataclass(eq=False)
 class PackageRuntimeMissing(PackagingError):
     """The catalog has no build of a series the package needs for this arch."""
 

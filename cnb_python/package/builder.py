@@ -1,4 +1,5 @@
-"""One `cnb-python package` run: sources, runtime, vendor, offline extras, normalise, archive.
+"""One `cnb-python package` run: per arch sources, runtime, vendor and offline extras; then
+normalise and archive.
 
 The tree is assembled in a scratch directory beside the output and moved into place only when
 complete, so an interrupted run never leaves something that looks like a buildpack.
@@ -14,10 +15,10 @@ from pathlib import Path
 
 from cnb_python import __version__, offline
 from cnb_python.catalog.loader import load_catalog
-from cnb_python.catalog.models import Catalog, version_key
-from cnb_python.errors.packaging import PackageOutputNotEmpty
+from cnb_python.catalog.models import Artifact, Catalog, version_key
+from cnb_python.errors.packaging import PackageMultiArchArchive, PackageOutputNotEmpty
 from cnb_python.output import Output
-from cnb_python.package import fetch, tree
+from cnb_python.package import descriptor, fetch, tree
 
 # The checkout (or installed tree) this module belongs to.
 SOURCE = Path(__file__).resolve().parents[2]
@@ -30,7 +31,8 @@ OFFLINE_CLOSURE_TOOLS = ("pipenv", "poetry")
 
 @dataclass(frozen=True)
 class PackageRequest:
-    arch: str
+    # One arch: a buildpack tree. Several: pack's multi-arch layout (`linux/<arch>/` trees).
+    arches: tuple[str, ...]
     out: Path
     bootstrap_series: str = DEFAULT_BOOTSTRAP_SERIES
     fmt: str = "dir"
@@ -49,64 +51,108 @@ def build_package(request: PackageRequest, env: Mapping[str, str], output: Outpu
     out = request.out.absolute()
     if out.exists() and any(out.iterdir()):
         raise PackageOutputNotEmpty(out)
+    if request.fmt == "tgz" and len(request.arches) > 1:
+        raise PackageMultiArchArchive(request.arches)
     out.parent.mkdir(parents=True, exist_ok=True)
     catalog = load_catalog(env)
-    bootstrap = fetch.newest_artifact(
-        catalog, request.bootstrap_series, request.arch, "the buildpack's own interpreter"
-    )
+    bootstraps = {
+        arch: fetch.newest_artifact(
+            catalog, request.bootstrap_series, arch, "the buildpack's own interpreter"
+        )
+        for arch in request.arches
+    }
+    mtime = tree.epoch(env)
     with tempfile.TemporaryDirectory(prefix=".cnb-python-package-", dir=out.parent) as scratch:
         staging = Path(scratch) / "buildpack"
         staging.mkdir()
-        output.header(f"Packaging cnb-python {__version__} for {request.arch}")
-        tree.copy_sources(request.source, staging)
-        fetch.install_runtime(bootstrap, staging / "runtime", env, output)
-        fetch.vendor(
-            fetch.runtime_requirements(request.source),
-            staging / "vendor",
-            request.arch,
-            bootstrap.series,
-            env=env,
-            output=output,
-        )
-        if request.offline:
-            _add_offline(request, catalog, staging, env, output)
-        tree.remove_junk(staging)
-        tree.normalise(staging, tree.epoch(env))
+        if len(request.arches) == 1:
+            _arch_tree(
+                request, catalog, bootstraps[request.arches[0]], staging, env=env, output=output
+            )
+        else:
+            _multi_arch_tree(request, catalog, bootstraps, staging, env=env, output=output)
+        tree.normalise(staging, mtime)
         out.mkdir(exist_ok=True)
         if request.fmt == "tgz":
-            archive = out / f"{package_name(request.arch, request.offline)}.tgz"
-            tree.write_tgz(staging, archive, tree.epoch(env))
+            archive = out / f"{package_name(request.arches[0], request.offline)}.tgz"
+            tree.write_tgz(staging, archive, mtime)
             output.step(f"Wrote {archive}")
             return archive
         for child in sorted(staging.iterdir()):
             shutil.move(str(child), out / child.name)
-        tree.normalise(out, tree.epoch(env))
+        tree.normalise(out, mtime)
     output.step(f"Wrote {out}")
     return out
 
 
-def _add_offline(
+def _arch_tree(
     request: PackageRequest,
     catalog: Catalog,
+    bootstrap: Artifact,
     staging: Path,
+    *,
     env: Mapping[str, str],
     output: Output,
 ) -> None:
-    series: Sequence[str] = request.series or fetch.default_series(catalog, request.arch)
+    """One arch's complete buildpack in `staging`."""
+    arch = bootstrap.arch
+    output.header(f"Packaging cnb-python {__version__} for {arch}")
+    tree.copy_sources(request.source, staging)
+    descriptor.write(request.source, staging, (arch,))
+    fetch.install_runtime(bootstrap, staging / "runtime", env, output)
+    fetch.vendor(
+        fetch.runtime_requirements(request.source),
+        staging / "vendor",
+        arch,
+        bootstrap.series,
+        env=env,
+        output=output,
+    )
+    if request.offline:
+        _add_offline(request, arch, catalog, staging, env=env, output=output)
+    # Per tree: the junk rules name paths relative to a buildpack's root (runtime/, vendor/).
+    tree.remove_junk(staging)
+
+
+def _multi_arch_tree(
+    request: PackageRequest,
+    catalog: Catalog,
+    bootstraps: Mapping[str, Artifact],
+    staging: Path,
+    *,
+    env: Mapping[str, str],
+    output: Output,
+) -> None:
+    """pack's layout for a multi-arch package: the descriptor (every arch) and package.toml at
+    the root, and each arch's buildpack in `linux/<arch>/`, which pack uses for that target."""
+    for arch in request.arches:
+        arch_dir = staging / "linux" / arch
+        arch_dir.mkdir(parents=True)
+        _arch_tree(request, catalog, bootstraps[arch], arch_dir, env=env, output=output)
+    descriptor.write(request.source, staging, request.arches)
+    (staging / "package.toml").write_text(tree.PACKAGE_TOML, encoding="utf-8")
+
+
+def _add_offline(
+    request: PackageRequest,
+    arch: str,
+    catalog: Catalog,
+    staging: Path,
+    *,
+    env: Mapping[str, str],
+    output: Output,
+) -> None:
+    series: Sequence[str] = request.series or fetch.default_series(catalog, arch)
     dependencies = staging / offline.DEPENDENCIES_DIR
     wheels = dependencies / offline.WHEELS_DIR
-    runtimes = fetch.offline_runtimes(
-        catalog, series, request.arch, dependencies, env=env, output=output
-    )
+    runtimes = fetch.offline_runtimes(catalog, series, arch, dependencies, env=env, output=output)
     pins = [_pin(request.source / "requirements" / f"{tool}.txt") for tool in OFFLINE_TOOLS]
-    fetch.offline_wheels(
-        pins, wheels, request.arch, request.bootstrap_series, env=env, output=output
-    )
+    fetch.offline_wheels(pins, wheels, arch, request.bootstrap_series, env=env, output=output)
     closure_pins = [
         _pin(request.source / "requirements" / f"{tool}.txt") for tool in OFFLINE_CLOSURE_TOOLS
     ]
     for item in sorted({artifact.series for artifact in runtimes}, key=version_key):
-        fetch.offline_closure(closure_pins, wheels, request.arch, item, env=env, output=output)
+        fetch.offline_closure(closure_pins, wheels, arch, item, env=env, output=output)
         offline.write_closures(item, closure_pins, staging)
 
 

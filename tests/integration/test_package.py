@@ -181,6 +181,8 @@ def test_package_holds_exactly_the_buildpack_its_runtime_and_vendored_dependenci
     assert (root / "requirements" / "pip.txt").is_file()
     descriptor = tomlio.load(root / "buildpack.toml")
     assert descriptor["buildpack"]["sbom-formats"] == ["application/vnd.cyclonedx+json"]
+    # Only the arch whose interpreter is in runtime/: pack refuses it on another arch's builder.
+    assert [target["arch"] for target in descriptor["targets"]] == [ARCH]
     assert (root / "runtime" / "bin" / "python3").exists()
     vendored = {path.name.split("-")[0] for path in (root / "vendor").glob("*.dist-info")}
     assert {"pydantic", "pydantic_core", "requests", "packaging", "zstandard"} <= vendored
