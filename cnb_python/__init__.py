@@ -1,3 +1,3 @@
 """cnb-python: a Cloud Native Buildpack for Python apps."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

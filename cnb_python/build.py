@@ -11,12 +11,20 @@ from __future__ import annotations
 from cnb_python import checks, dependencies, django, hooks, managers, processes, web_concurrency
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.launch import Launch
+from cnb_python.cnb.layers import remove_layers_except
 from cnb_python.layers import python as python_layer
+from cnb_python.layers.registry import KNOWN_LAYER_NAMES
 from cnb_python.output import Output
 from cnb_python.resolve import load_catalog, resolve_python
 
+STALE_LAYER_REASON = "this version of the buildpack does not use it (another version made it)"
+
 
 def build(ctx: BuildContext, env: dict[str, str], output: Output) -> None:
+    # Layers another release left under names this one never writes. Safe before the checks:
+    # the lifecycle drops them after this build whatever it does (cnb.layers docstring).
+    for name in remove_layers_except(ctx.layers_dir, KNOWN_LAYER_NAMES):
+        output.discarding(f"layer {name}", [STALE_LAYER_REASON])
     for env_warning in checks.check_environment(ctx.platform_env, env):
         output.warning(env_warning.title, env_warning.lines)
     hooks.run_hook(ctx, "pre_compile", env, output)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Literal, TypeVar
@@ -238,3 +238,45 @@ def remove_layer(layers_dir: Path, name: str) -> None:
     """Drop a layer (for example one a previous build made that this build no longer needs)."""
     validate_layer_name(name)
     _remove_layer_files(layers_dir, name)
+
+
+def present_layer_names(layers_dir: Path) -> set[str]:
+    """The names of every layer in `layers_dir`, complete or not: anything with a
+    `<name>.toml`, a `<name>/` directory or a `<name>.sbom.*` file. Not layers: the reserved
+    `build`, `launch` and `store` files, and names no layer can have (the `<name>.ignore`
+    directories the lifecycle renames ignored layers to)."""
+    if not layers_dir.is_dir():
+        return set()
+    names = set()
+    for entry in layers_dir.iterdir():
+        if ".sbom." in entry.name:
+            name = entry.name.partition(".sbom.")[0]
+        elif entry.name.endswith(".toml") and not entry.is_dir():
+            name = entry.name.removesuffix(".toml")
+        elif entry.is_dir():
+            name = entry.name
+        else:
+            continue
+        if name not in RESERVED_NAMES and _NAME.match(name):
+            names.add(name)
+    return names
+
+
+def remove_layers_except(layers_dir: Path, known: Collection[str]) -> list[str]:
+    """Remove every layer whose name is not in `known`; returns the removed names, sorted.
+
+    For the layers another version of the buildpack wrote under names this one never uses.
+    The spec (Buildpack API 0.10 to 0.12, "Reusing Layers") says what happens to a restored
+    layer a buildpack leaves alone: "If the buildpack does not set `launch`, `build`, or
+    `cache` under `[types]` in the restored `<layers>/<layer>.toml` the layer SHALL be
+    ignored", and the lifecycle renames its directory to `<name>.ignore` after the build (lc
+    `buildpack/build.go`, `renameLayerDirIfNeeded`). So such a layer is not exported or cached
+    again, but the build still pays for it: a cached one is restored whole (disk and time), a
+    launch one brings back metadata nobody reads, and nothing in the log says it is gone.
+    Removing it at the start of the build frees the space before anything is installed and
+    lets the caller name it in the log.
+    """
+    removed = sorted(present_layer_names(layers_dir) - set(known))
+    for name in removed:
+        _remove_layer_files(layers_dir, name)
+    return removed
