@@ -3,64 +3,70 @@
 `main(argv)` returns the exit code, so tests call it in-process. This is the one place where
 errors become text and exit codes: a `BuildpackError` is rendered once and exits 1; anything
 else is an internal error, shown briefly (with the traceback only when BP_LOG_LEVEL=DEBUG).
-Exit 100 means exactly "detect did not pass". The heavy imports of build (pydantic, requests)
-stay inside the build branch so detect starts fast.
+Exit 100 means exactly "detect did not pass".
+
+Imports happen where they are needed, on purpose. A packaged buildpack ships no bytecode, and
+its directory is read-only, so every module a phase imports is compiled from source on every
+run, the standard library's included (pathlib, dataclasses, typing and traceback each cost
+about as much as the interpreter's start). Detect runs on every build, so this module imports
+only what the interpreter has already loaded when it starts; each phase imports its own
+modules, and the error path imports the rendering machinery (errors, output, traceback) only
+when there is an error to render.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import traceback
-from collections.abc import Sequence
-from pathlib import Path
 
 from cnb_python.cnb import exit_codes
-from cnb_python.errors import BuildpackError, Message
-from cnb_python.output import Output
 
-
-def _debug(env: dict[str, str]) -> bool:
-    return env.get("BP_LOG_LEVEL", "").strip().upper() == "DEBUG"
+TYPE_CHECKING = False  # see cnb_python/detect.py: keeps `typing` out of detect's imports
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def _detect(env: dict[str, str]) -> int:
-    from cnb_python.cnb.context import DetectContext
-    from cnb_python.detect import detect, not_detected_message
+    from cnb_python import detect
 
-    ctx = DetectContext.from_env(env, Path.cwd())
-    if detect(ctx):
+    missing = detect.missing_variable(env)
+    if missing:
+        from cnb_python.errors import MissingContext
+
+        raise MissingContext(missing, "detect")
+    if detect.detect(os.curdir, env["CNB_BUILD_PLAN_PATH"]):
         return exit_codes.SUCCESS
-    print(not_detected_message())
+    print(detect.not_detected_message())
     return exit_codes.DETECT_FAIL
 
 
-def _build(env: dict[str, str], output: Output) -> int:
+def _build(env: dict[str, str]) -> int:
+    from pathlib import Path
+
     from cnb_python.build import build
     from cnb_python.cnb.context import BuildContext
+    from cnb_python.output import Output
 
     ctx = BuildContext.from_env(env, Path.cwd())
-    build(ctx, env, output)
+    build(ctx, env, Output.for_environment(env))
     return exit_codes.SUCCESS
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    env = dict(os.environ)
+def _fail(env: dict[str, str], error: BaseException | None, phase: str) -> int:
+    """Render `error` (or, without one, the unknown `phase`) once; the exit code of a failure."""
+    import traceback
+
+    from cnb_python.errors import BuildpackError, Message
+    from cnb_python.output import Output
+
     output = Output.for_environment(env)
-    # The lifecycle still appends deprecated positional arguments; only the phase matters.
-    phase = args[0] if args else ""
-    try:
-        if phase == "detect":
-            return _detect(env)
-        if phase == "build":
-            return _build(env, output)
+    if error is None:
         output.error(Message(title=f"Unknown phase {phase!r}: expected detect or build"))
-    except BuildpackError as error:
+    elif isinstance(error, BuildpackError):
         output.error(error.message())
-    except KeyboardInterrupt:
+    elif isinstance(error, KeyboardInterrupt):
         output.error(Message(title="Interrupted"))
-    except Exception as error:
+    else:
         output.error(
             Message(
                 title=f"Internal error in cnb-python: {type(error).__name__}: {error}",
@@ -71,9 +77,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ),
             )
         )
-        if _debug(env):
-            traceback.print_exc()
+        if env.get("BP_LOG_LEVEL", "").strip().upper() == "DEBUG":
+            traceback.print_exception(type(error), error, error.__traceback__)
     return exit_codes.ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    env = dict(os.environ)
+    # The lifecycle still appends deprecated positional arguments; only the phase matters.
+    phase = args[0] if args else ""
+    try:
+        if phase == "detect":
+            return _detect(env)
+        if phase == "build":
+            return _build(env)
+        return _fail(env, None, phase)
+    except (Exception, KeyboardInterrupt) as error:
+        return _fail(env, error, phase)
 
 
 if __name__ == "__main__":

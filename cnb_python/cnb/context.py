@@ -101,28 +101,6 @@ def _required_path(env: Mapping[str, str], name: str, phase: str) -> Path:
 
 
 @dataclass(frozen=True)
-class DetectContext:
-    app_dir: Path
-    buildpack_dir: Path
-    platform_dir: Path
-    build_plan_path: Path
-    target: Target
-    platform_env: Mapping[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str], app_dir: Path) -> DetectContext:
-        platform_dir = _required_path(env, "CNB_PLATFORM_DIR", "detect")
-        return cls(
-            app_dir=app_dir,
-            buildpack_dir=_required_path(env, "CNB_BUILDPACK_DIR", "detect"),
-            platform_dir=platform_dir,
-            build_plan_path=_required_path(env, "CNB_BUILD_PLAN_PATH", "detect"),
-            target=target_from_env(env),
-            platform_env=read_platform_env(platform_dir),
-        )
-
-
-@dataclass(frozen=True)
 class BuildContext:
     app_dir: Path
     buildpack_dir: Path
