@@ -6,7 +6,8 @@ CPython, also listed as arm64 so both arches can be packaged without the real ru
 arm64 figure then has an amd64 interpreter inside, but its vendored wheels are arm64's). Vendoring
 fetches our dependencies from the package index. detect runs as bench/detect.py runs it: the
 real shim, a lifecycle-like environment and a bare PATH, with and without bytecode written next
-to the sources (a read-only buildpack directory never gets any).
+to the sources (a read-only buildpack directory never gets any), next to the bundled interpreter's
+bare start as the floor (the figures move together on a busy machine).
 
     .venv/bin/python bench/package_size.py [--runs 30] [--catalog FILE] [--series X.Y]
 """
@@ -87,6 +88,18 @@ def detect_times(buildpack: Path, runs: int, *, keep_bytecode: bool) -> list[flo
         return times[1:]  # the first run warms the page cache (and writes bytecode)
 
 
+def bare_start_times(buildpack: Path, runs: int) -> list[float]:
+    """`runtime/bin/python3 -I -c pass` without bytecode: the floor under detect's figure."""
+    python = buildpack / "runtime" / "bin" / "python3"
+    env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": str(buildpack / "runtime" / "lib")}
+    times = []
+    for _ in range(runs + 1):
+        start = time.perf_counter()
+        subprocess.run([str(python), "-I", "-B", "-c", "pass"], env=env, check=True)
+        times.append((time.perf_counter() - start) * 1000)
+    return times[1:]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
@@ -107,6 +120,10 @@ def main() -> None:
                 f"vendor {tree_size(tree / 'vendor') / 1048576:.1f})"
             )
         buildpack = root / "dir-amd64"
+        for cache in list(buildpack.rglob("__pycache__")):
+            shutil.rmtree(cache)
+        bare = statistics.median(bare_start_times(buildpack, args.runs))
+        print(f"bundled Python {series}, bare start (-I -c pass, no bytecode): {bare:.1f} ms")
         for keep, label in ((False, "no bytecode (read-only dir)"), (True, "bytecode written")):
             times = detect_times(buildpack, args.runs, keep_bytecode=keep)
             p90 = statistics.quantiles(times, n=10)[-1]

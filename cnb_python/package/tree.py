@@ -4,6 +4,12 @@ Two runs with the same inputs give the same tree: files are copied in sorted ord
 mtime is set to `SOURCE_DATE_EPOCH` (1980 by default, as the lifecycle does), modes are reduced
 to 0755/0644, and bytecode and caches are removed. The `.tgz` form sorts its members, gives
 them uid/gid 0 and no owner names, and writes a gzip header without a timestamp or file name.
+
+No bytecode, the interpreter's included: every mtime here is normalised (here, and again by
+pack), which makes timestamp pycs stale, and the lifecycle keeps the directory read-only, so
+Python can never rewrite them. python-build-standalone's archives ship none anyway (its build
+removes every `__pycache__`). Detect stays cheap by importing next to nothing instead (see
+cnb_python/detect.py).
 """
 
 from __future__ import annotations
@@ -31,6 +37,11 @@ TEST_DIRS = frozenset({"test", "tests", "idle_test"})
 # Only third-party trees are pruned of tests: cnb_python has none, and the check stays narrow.
 TESTED_DIRS = frozenset({"runtime", "vendor"})
 PACKAGE_TOML = '[buildpack]\nuri = "."\n'
+# Files of vendored packages that can never load in the package, by package: zstandard's wheel
+# carries a cffi backend (`backend_cffi.py` and its `_cffi` extension, about 12 MB) next to the
+# C one. On CPython `import zstandard` loads the C backend only, and the cffi one would need the
+# `cffi` package, which is not vendored. tests/integration/test_package_tree.py checks both.
+UNLOADABLE_VENDOR_FILES = {"zstandard": ("backend_cffi.py", "_cffi.*")}
 
 
 def epoch(env: Mapping[str, str]) -> int:
@@ -61,8 +72,9 @@ def copy_sources(source: Path, out: Path) -> None:
 
 
 def remove_junk(root: Path) -> None:
-    """Bytecode and caches (pip leaves `__pycache__` behind in some wheels' installs), and the
-    test suites in the interpreter and the vendored packages, which the buildpack never imports."""
+    """Bytecode and caches (pip leaves `__pycache__` behind in some wheels' installs), the test
+    suites in the interpreter and the vendored packages, which the buildpack never imports, and
+    the vendored files that cannot load (`UNLOADABLE_VENDOR_FILES`)."""
     for path in sorted(root.rglob("*"), reverse=True):
         if not path.is_dir() or path.is_symlink():
             if path.suffix in (".pyc", ".pyo"):
@@ -71,6 +83,10 @@ def remove_junk(root: Path) -> None:
         relative = path.relative_to(root).parts
         if path.name in JUNK_DIRS or (relative[0] in TESTED_DIRS and path.name in TEST_DIRS):
             shutil.rmtree(path)
+    for package, patterns in UNLOADABLE_VENDOR_FILES.items():
+        for pattern in patterns:
+            for path in (root / "vendor" / package).glob(pattern):
+                path.unlink()
 
 
 def walk(root: Path) -> Iterator[Path]:
