@@ -23,8 +23,11 @@ cnb_python_phase() {
         else
             export CNB_PYTHON_SAVED_LD_LIBRARY_PATH=""
         fi
+        # -B: a package never writes into itself. Under the lifecycle its directory is
+        # read-only anyway; anywhere else (a test harness, `pack build --buildpack DIR` run
+        # as root) pycs would change the tree that was shipped and checked.
         LD_LIBRARY_PATH="${bin_dir}/../runtime/lib${LD_LIBRARY_PATH:+:${LD_LIBRARY_PATH}}" \
-            exec "$bundled" -I "${bin_dir}/_boot.py" "" "$@"
+            exec "$bundled" -I -B "${bin_dir}/_boot.py" "" "$@"
     fi
 
     local -a candidates=()

@@ -237,6 +237,8 @@ def test_packaged_buildpack_detects_builds_and_launches_without_a_usable_python(
     assert again.returncode == 0, again.stdout
     assert _purls(_sbom(work, "python")) == _purls(python_sbom)
     assert {"pkg:pypi/idna@3.10", "pkg:pypi/six@1.17.0"} <= _purls(_sbom(work, "venv"))
+    # The package never writes into itself, even where its directory is writable (here).
+    assert list(packaged.path.rglob("__pycache__")) == []
 
 
 @dataclass(frozen=True)
