@@ -21,6 +21,7 @@ from cnb_python.catalog.models import Catalog, parse_catalog
 from cnb_python.cnb import tomlio
 from cnb_python.errors import CatalogUnreadable
 
+CATALOG_SETTING = "BP_PYTHON_CATALOG"
 BUILTIN_NAME = "catalog.toml"
 BUILTIN_SOURCE = "built-in catalog (cnb_python/catalog/catalog.toml)"
 CONNECT_TIMEOUT = 10.0
@@ -36,7 +37,7 @@ def builtin_catalog() -> Catalog:
 
 def load_catalog(platform_env: Mapping[str, str]) -> Catalog:
     """The catalog this build uses: `BP_PYTHON_CATALOG` when set, else the built-in one."""
-    location = platform_env.get("BP_PYTHON_CATALOG", "").strip()
+    location = platform_env.get(CATALOG_SETTING, "").strip()
     if not location:
         return builtin_catalog()
     return load_from(location)

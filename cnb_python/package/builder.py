@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnb_python import __version__, offline
-from cnb_python.catalog.loader import load_catalog
+from cnb_python.catalog.loader import (
+    BUILTIN_NAME,
+    CATALOG_SETTING,
+    builtin_catalog,
+    parse_text,
+    read_location,
+)
 from cnb_python.catalog.models import Artifact, Catalog, version_key
 from cnb_python.errors.packaging import PackageMultiArchArchive, PackageOutputNotEmpty
 from cnb_python.output import Output
@@ -23,6 +29,10 @@ from cnb_python.package import descriptor, fetch, tree
 # The checkout (or installed tree) this module belongs to.
 SOURCE = Path(__file__).resolve().parents[2]
 DEFAULT_BOOTSTRAP_SERIES = "3.13"
+CATALOG_HEADER = (
+    "# The catalog this buildpack was packaged with (BP_PYTHON_CATALOG at `cnb-python package`\n"
+    "# time). Builds use it unless BP_PYTHON_CATALOG names another.\n"
+)
 # Installed alone: one wheel serves every series.
 OFFLINE_TOOLS = ("pip", "uv")
 # Installed with their dependencies into a venv of the app's Python: a closure per series.
@@ -54,7 +64,9 @@ def build_package(request: PackageRequest, env: Mapping[str, str], output: Outpu
     if request.fmt == "tgz" and len(request.arches) > 1:
         raise PackageMultiArchArchive(request.arches)
     out.parent.mkdir(parents=True, exist_ok=True)
-    catalog = load_catalog(env)
+    location = env.get(CATALOG_SETTING, "").strip()
+    catalog_text = read_location(location) if location else None
+    catalog = parse_text(catalog_text, location) if catalog_text else builtin_catalog()
     bootstraps = {
         arch: fetch.newest_artifact(
             catalog, request.bootstrap_series, arch, "the buildpack's own interpreter"
@@ -71,6 +83,8 @@ def build_package(request: PackageRequest, env: Mapping[str, str], output: Outpu
             )
         else:
             _multi_arch_tree(request, catalog, bootstraps, staging, env=env, output=output)
+        if catalog_text is not None:
+            _embed_catalog(catalog_text, staging, output)
         tree.normalise(staging, mtime)
         out.mkdir(exist_ok=True)
         if request.fmt == "tgz":
@@ -131,6 +145,20 @@ def _multi_arch_tree(
         _arch_tree(request, catalog, bootstraps[arch], arch_dir, env=env, output=output)
     descriptor.write(request.source, staging, request.arches)
     (staging / "package.toml").write_text(tree.PACKAGE_TOML, encoding="utf-8")
+
+
+def _embed_catalog(text: str, staging: Path, output: Output) -> None:
+    """The operator catalog the package was made with becomes the package's built-in one.
+
+    Its `runtime/` and offline `dependencies/` come from that catalog, and an offline runtime is
+    found by the sha256 the catalog names: a package that went back to our built-in catalog
+    would download, from the public host, what it carries. Builds may still name another
+    catalog with `BP_PYTHON_CATALOG`.
+    """
+    targets = sorted(staging.rglob(f"cnb_python/catalog/{BUILTIN_NAME}"))
+    for target in targets:
+        target.write_text(CATALOG_HEADER + text, encoding="utf-8")
+    output.step(f"The package's catalog is the one {CATALOG_SETTING} names")
 
 
 def _add_offline(

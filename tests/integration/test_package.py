@@ -136,14 +136,16 @@ def _build(
     app: Path,
     work: Path,
     buildpack: Path,
-    catalog: Path,
+    catalog: Path | None,
     path: str,
     env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     argv = [
         "dev", "build", str(app), "--work", str(work), "--buildpack", str(buildpack),
-        "--target", f"linux/{ARCH}:ubuntu@24.04", "--env", f"BP_PYTHON_CATALOG={catalog}",
+        "--target", f"linux/{ARCH}:ubuntu@24.04",
     ]  # fmt: skip
+    if catalog is not None:  # None: the catalog the package was made with
+        argv += ["--env", f"BP_PYTHON_CATALOG={catalog}"]
     for name, value in {**tls_env(), **(env or {})}.items():
         argv += ["--env", f"{name}={value}"]
     cli_env = {**os.environ, "PATH": path, "NO_COLOR": "1"}
@@ -184,6 +186,11 @@ def test_package_holds_exactly_the_buildpack_its_runtime_and_vendored_dependenci
     # Only the arch whose interpreter is in runtime/: pack refuses it on another arch's builder.
     assert [target["arch"] for target in descriptor["targets"]] == [ARCH]
     assert (root / "runtime" / "bin" / "python3").exists()
+    # The operator catalog it was made with is the package's own.
+    embedded = (root / "cnb_python" / "catalog" / "catalog.toml").read_text()
+    assert embedded.startswith("# The catalog this buildpack was packaged with")
+    assert embedded.endswith(packaged.catalog.read_text())
+    assert "The package's catalog is the one BP_PYTHON_CATALOG names" in packaged.log
     vendored = {path.name.split("-")[0] for path in (root / "vendor").glob("*.dist-info")}
     assert {"pydantic", "pydantic_core", "requests", "packaging", "zstandard"} <= vendored
     machine = {"amd64": "x86_64", "arm64": "aarch64"}[ARCH]
@@ -212,7 +219,8 @@ def test_packaged_buildpack_detects_builds_and_launches_without_a_usable_python(
     app = _copy_app(tmp_path, "pip_basic")
     work = tmp_path / "work"
 
-    done = _build(app, work, packaged.path, packaged.catalog, bare_path)
+    # No BP_PYTHON_CATALOG: the package carries the catalog it was made with.
+    done = _build(app, work, packaged.path, None, bare_path)
 
     assert done.returncode == 0, done.stdout
     version = tomlio.load(packaged.path / "buildpack.toml")["buildpack"]["version"]
@@ -233,7 +241,7 @@ def test_packaged_buildpack_detects_builds_and_launches_without_a_usable_python(
     assert {"pkg:pypi/idna@3.10", "pkg:pypi/six@1.17.0"} <= _purls(_sbom(work, "venv"))
 
     # A rebuild reuses the python layer; its restored SBOM still names the runtime.
-    again = _build(app, work, packaged.path, packaged.catalog, bare_path)
+    again = _build(app, work, packaged.path, None, bare_path)
     assert again.returncode == 0, again.stdout
     assert _purls(_sbom(work, "python")) == _purls(python_sbom)
     assert {"pkg:pypi/idna@3.10", "pkg:pypi/six@1.17.0"} <= _purls(_sbom(work, "venv"))
@@ -325,7 +333,7 @@ def test_offline_edition_builds_with_the_runtime_host_unreachable(
 ) -> None:
     app = _copy_app(tmp_path, "pip_basic")
     work = tmp_path / "work"
-    done = _build(app, work, offline.packaged.path, offline.packaged.catalog, bare_path)
+    done = _build(app, work, offline.packaged.path, None, bare_path)
 
     assert done.returncode == 0, done.stdout
     assert "carried by the buildpack (offline)" in done.stdout
