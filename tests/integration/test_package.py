@@ -253,6 +253,7 @@ def test_packaged_buildpack_detects_builds_and_launches_without_a_usable_python(
 class Offline:
     packaged: Packaged
     archive: RuntimeArchive
+    again: Path
 
     @property
     def dependencies(self) -> Path:
@@ -274,12 +275,13 @@ def offline(runtime_archives: RuntimeArchives, tmp_path_factory: pytest.TempPath
         for artifact in data["artifacts"]:
             artifact["url"] = server.url(archive.path.name)
         tomlio.write_atomic(catalog, data)
-        packaged = _package(
-            base / "offline", catalog, archive.series, "--offline", "--series", archive.series
-        )
+        args = ("--offline", "--series", archive.series)
+        packaged = _package(base / "offline", catalog, archive.series, *args)
         assert server.count(f"/{archive.path.name}") >= 1
+        # A second run with the same inputs, for the reproducibility test.
+        again = _package(base / "again", catalog, archive.series, *args)
     # The server is gone: its port is closed, like an air-gapped network's.
-    return Offline(packaged, archive)
+    return Offline(packaged, archive, again.path)
 
 
 def _wheel_names(wheels: Path) -> dict[str, list[str]]:
@@ -326,6 +328,12 @@ def test_offline_edition_carries_the_tools_and_the_closure_of_pipenv_and_poetry(
     assert done.returncode == 0, done.stderr
     installed = {item["metadata"]["name"].lower() for item in json.loads(done.stdout)["install"]}
     assert {"pipenv", "poetry", "rapidfuzz", "msgpack"} <= installed
+
+
+def test_offline_edition_is_reproducible(offline: Offline) -> None:
+    # Runtimes, tool wheels and closure files included; before any build has run from it.
+    assert (offline.again / "dependencies" / "closures").is_dir()
+    assert tree_hash(offline.again) == tree_hash(offline.packaged.path)
 
 
 def test_offline_edition_builds_with_the_runtime_host_unreachable(
