@@ -20,14 +20,10 @@ from pathlib import Path
 from cnb_python import proc
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
-from cnb_python.cnb.layers import (
-    LayerMetadata,
-    LayerTypes,
-    cached_layer,
-)
+from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import BundledPipMissing, CommandFailed, ToolInstallFailed
 from cnb_python.layers import python as python_layer
-from cnb_python.layers.tool_install import reuse_or_install
+from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.managers.base import Tool
 from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
@@ -111,16 +107,9 @@ def install_pip(
         artifact_sha256=resolution.artifact.sha256.lower(),
         arch=resolution.arch,
     )
-    layer = cached_layer(
-        ctx.layers_dir,
-        LAYER_NAME,
-        TYPES,
-        PipLayerMetadata,
-        lambda cached: invalidation_reasons(cached, new),
-    )
     python = ctx.layers_dir / python_layer.LAYER_NAME / "bin" / "python"
     tool_env = {
-        "PYTHONUSERBASE": str(layer.path),
+        "PYTHONUSERBASE": str(ctx.layers_dir / LAYER_NAME),
         "PIP_CACHE_DIR": str(cache_dir),
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         # Build containers may run as root; the venv is ours, the warning is noise.
@@ -133,15 +122,18 @@ def install_pip(
             "PIP_DISABLE_PIP_VERSION_CHECK", "1", scope=Scope.BUILD
         ).write(layer_dir)
 
-    reuse_or_install(
-        layer,
+    path = reuse_or_install(
+        ctx.layers_dir,
+        LAYER_NAME,
+        TYPES,
         new,
+        invalidation_reasons,
         what=f"pip {version}",
         complete=lambda path: (site_packages(path, resolution.series) / "pip").is_dir(),
         install=install,
         output=output,
     )
-    apply_layer_for_build(env, layer.path)
+    apply_layer_for_build(env, path)
     return Tool("pip", version, (str(python), "-m", "pip"), tool_env)
 
 

@@ -4,14 +4,13 @@ the next build (cache).
 Its metadata is its cache key: the Python version, the artifact's sha256, the arch, the distro
 and the stack. A restored layer whose key matches is reused as it is, without any network
 access; otherwise `invalidation_reasons` names every difference and the layer is rebuilt from
-scratch. The series is stored too, so the next build can pin it (`read_previous_series`).
+scratch (the decision, its log lines and the metadata-last rule: `layers/reuse.py`). The series
+is stored too, so the next build can pin it (`read_previous_series`).
 
 Installing: download to a scratch directory outside the layer (verified before anything is
 extracted), extract into the empty layer, make sure `bin/python` exists, rewrite the build-time
 prefix that sysconfig and friends remember, compile the standard library's missing bytecode,
-write the env files. The metadata is written last (`CachedLayer.finish`), so a build that is
-killed or fails half-way leaves a layer without metadata, which no later build trusts; on a
-failure we also delete what was extracted.
+write the env files.
 
 Bytecode uses `checked-hash` invalidation: layers are read-only at run time and the lifecycle
 resets every mtime to 1980, so timestamp-based pycs would always look stale and be recompiled in
@@ -33,18 +32,10 @@ from cnb_python import proc
 from cnb_python.archive import extract
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
-from cnb_python.cnb.layers import (
-    CachedLayer,
-    Empty,
-    LayerMetadata,
-    LayerTypes,
-    Restored,
-    cached_layer,
-    read_restored_metadata,
-    remove_layer,
-)
+from cnb_python.cnb.layers import LayerMetadata, LayerTypes, read_restored_metadata
 from cnb_python.download import RetryPolicy, download, redact_url
 from cnb_python.errors import CommandFailed, RuntimeArchiveInvalid
+from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import target_reasons
 from cnb_python.offline import vendored_runtime
 from cnb_python.output import Output
@@ -140,30 +131,23 @@ def install_python(
 ) -> Path:
     """Reuse or install the layer; update `env` so later subprocesses run this Python.
     Returns the layer directory. `retry_policy` is for tests (short timeouts, no real sleep)."""
-    new = metadata_for(ctx, resolution)
-    restored: list[PythonLayerMetadata] = []
-
-    def reasons(cached: PythonLayerMetadata) -> list[str]:
-        restored.append(cached)
-        return invalidation_reasons(cached, new)
-
-    layer = cached_layer(ctx.layers_dir, LAYER_NAME, TYPES, PythonLayerMetadata, reasons)
-    what = f"Python {resolution.version}"
-    if isinstance(layer.state, Restored) and _looks_complete(layer.path, resolution.series):
-        output.using_cached(what)
-    else:
-        _explain_discard(layer, restored, output)
-        if isinstance(layer.state, Restored):
-            layer.reset()
-        settings = {**download_env, **_download_settings(ctx.platform_env)}
-        try:
-            _install(
-                layer, resolution, env, output, download_env=settings, retry_policy=retry_policy
-            )
-        except BaseException:
-            remove_layer(ctx.layers_dir, LAYER_NAME)
-            raise
-        layer.finish(new)
+    settings = {**download_env, **_download_settings(ctx.platform_env)}
+    path = reuse_or_install(
+        ctx.layers_dir,
+        LAYER_NAME,
+        TYPES,
+        metadata_for(ctx, resolution),
+        invalidation_reasons,
+        what=f"Python {resolution.version}",
+        previous=lambda old: f"Python {old.python_version}" if old else "Python",
+        complete=lambda path: _looks_complete(path, resolution.series),
+        # The "Installing" line comes after the download, from `_install`.
+        announce=False,
+        install=lambda path: _install(
+            path, resolution, env, output, download_env=settings, retry_policy=retry_policy
+        ),
+        output=output,
+    )
     write_python_sbom(
         ctx.layers_dir,
         LAYER_NAME,
@@ -171,23 +155,8 @@ def install_python(
         url=resolution.artifact.url,
         sha256=resolution.artifact.sha256,
     )
-    apply_layer_for_build(env, layer.path)
-    return layer.path
-
-
-def _explain_discard(
-    layer: CachedLayer[PythonLayerMetadata],
-    restored: list[PythonLayerMetadata],
-    output: Output,
-) -> None:
-    state = layer.state
-    if isinstance(state, Restored):
-        output.discarding(
-            f"Python {state.metadata.python_version}", ["some of its files are missing"]
-        )
-    elif isinstance(state, Empty) and state.cause != "absent":
-        previous = f"Python {restored[0].python_version}" if restored else "Python"
-        output.discarding(previous, list(state.reasons))
+    apply_layer_for_build(env, path)
+    return path
 
 
 def _download_settings(platform_env: Mapping[str, str]) -> dict[str, str]:
@@ -205,7 +174,7 @@ def _looks_complete(layer_dir: Path, series: str) -> bool:
 
 
 def _install(
-    layer: CachedLayer[PythonLayerMetadata],
+    layer_dir: Path,
     resolution: Resolution,
     env: Mapping[str, str],
     output: Output,
@@ -238,18 +207,18 @@ def _install(
         output.step(f"Installing Python {resolution.version}")
         extract(
             fetched.path,
-            layer.path,
+            layer_dir,
             fmt=artifact.format,
             strip_components=artifact.strip_components,
         )
-    _ensure_commands(layer.path, resolution, shown)
-    relocate_sysconfig(layer.path, resolution.series)
-    layer_env = _layer_env(layer.path, resolution.series)
-    layer_env.write(layer.path)
+    _ensure_commands(layer_dir, resolution, shown)
+    relocate_sysconfig(layer_dir, resolution.series)
+    layer_env = _layer_env(layer_dir, resolution.series)
+    layer_env.write(layer_dir)
     run_env = dict(env)
-    apply_layer_for_build(run_env, layer.path)
-    _check_runs(layer.path, resolution, run_env, shown, output)
-    compiled = compile_stdlib(layer.path, resolution.series, run_env)
+    apply_layer_for_build(run_env, layer_dir)
+    _check_runs(layer_dir, resolution, run_env, shown, output)
+    compiled = compile_stdlib(layer_dir, resolution.series, run_env)
     if compiled:
         output.detail(f"Compiled bytecode for {compiled} standard library modules")
 

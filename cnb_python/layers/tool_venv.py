@@ -16,20 +16,17 @@ and the target.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
 from cnb_python import proc
 from cnb_python.cnb.context import BuildContext
-from cnb_python.cnb.layers import (
-    LayerMetadata,
-    LayerTypes,
-    cached_layer,
-)
+from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import CommandFailed, ToolInstallFailed
 from cnb_python.layers import python as python_layer
 from cnb_python.layers.pip import read_pin
+from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import target_reasons
-from cnb_python.layers.tool_install import reuse_or_install
 from cnb_python.managers.base import Tool
 from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
@@ -90,17 +87,12 @@ def install_tool(
         distro_name=ctx.target.distro_name,
         distro_version=ctx.target.distro_version,
     )
-    layer = cached_layer(
+    path = reuse_or_install(
         ctx.layers_dir,
         tool,
         TYPES,
-        ToolLayerMetadata,
-        lambda cached: invalidation_reasons(tool, cached, new),
-    )
-    program = layer.path / "bin" / tool
-    reuse_or_install(
-        layer,
         new,
+        partial(invalidation_reasons, tool),
         what=f"{tool} {version}",
         complete=lambda path: (path / "bin" / tool).is_file(),
         install=lambda path: _install(
@@ -115,7 +107,7 @@ def install_tool(
         ),
         output=output,
     )
-    return Tool(tool, version, (str(program),), dict(tool_env))
+    return Tool(tool, version, (str(path / "bin" / tool),), dict(tool_env))
 
 
 def _install(

@@ -18,15 +18,11 @@ from pathlib import Path
 from cnb_python import proc
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import apply_layer_for_build
-from cnb_python.cnb.layers import (
-    LayerMetadata,
-    LayerTypes,
-    cached_layer,
-)
+from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import CommandFailed, ToolInstallFailed
 from cnb_python.layers.pip import read_pin
+from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import target_reasons
-from cnb_python.layers.tool_install import reuse_or_install
 from cnb_python.managers.base import Tool
 from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
@@ -67,30 +63,25 @@ def install_uv(
         distro_name=target.distro_name,
         distro_version=target.distro_version,
     )
-    layer = cached_layer(
+    path = reuse_or_install(
         ctx.layers_dir,
         LAYER_NAME,
         TYPES,
-        UvLayerMetadata,
-        lambda cached: invalidation_reasons(cached, new),
-    )
-    binary = layer.path / "bin" / "uv"
-    reuse_or_install(
-        layer,
         new,
+        invalidation_reasons,
         what=f"uv {version}",
         complete=lambda path: (path / "bin" / "uv").is_file(),
         install=lambda path: _install(pip, path, version, {**env, **pip.env}, output),
         output=output,
     )
-    apply_layer_for_build(env, layer.path)
+    apply_layer_for_build(env, path)
     tool_env = {
         "UV_CACHE_DIR": str(cache_dir),
         "UV_PYTHON_DOWNLOADS": "never",
         "UV_NO_MANAGED_PYTHON": "1",
         "UV_NO_PROGRESS": "1",
     }
-    return Tool("uv", version, (str(binary),), tool_env)
+    return Tool("uv", version, (str(path / "bin" / "uv"),), tool_env)
 
 
 def _install(

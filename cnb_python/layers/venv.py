@@ -18,22 +18,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
 from cnb_python import proc
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
-from cnb_python.cnb.layers import (
-    CachedLayer,
-    Empty,
-    LayerMetadata,
-    LayerTypes,
-    Restored,
-    cached_layer,
-    remove_layer,
-)
+from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import CommandFailed, VenvCreateFailed
 from cnb_python.layers import python as python_layer
+from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import target_reasons
 from cnb_python.managers.base import InstallJob, PackageManager, Tool
 from cnb_python.output import Output
@@ -160,50 +154,34 @@ def install_venv(
     """Reuse or rebuild the venv; update `env` (venv `bin` first on PATH, VIRTUAL_ENV)."""
     new = metadata_for(ctx, resolution, manager, tools[manager.installer].version, env)
     syncs = manager.syncs_in_place
-    layer = cached_layer(
+
+    def install(venv: Path) -> None:
+        _create(ctx.layers_dir, venv, resolution, env, output)
+        apply_layer_for_build(env, venv)
+        manager.install(InstallJob(ctx.app_dir, venv, tools, env, output))
+
+    def refresh(venv: Path, cached: VenvMetadata) -> None:
+        if syncs:
+            changes = input_reasons(cached, new)
+            why = "; ".join(changes) if changes else "nothing changed, expecting no changes"
+            output.step(f"Syncing the virtual environment with {manager.name}: {why}")
+        apply_layer_for_build(env, venv)
+        manager.refresh(InstallJob(ctx.app_dir, venv, tools, env, output))
+
+    return reuse_or_install(
         ctx.layers_dir,
         LAYER_NAME,
         TYPES,
-        VenvMetadata,
-        lambda cached: invalidation_reasons(cached, new, syncs_in_place=syncs),
+        new,
+        partial(invalidation_reasons, syncs_in_place=syncs),
+        what=WHAT,
+        previous=lambda _: WHAT,
+        complete=_looks_complete,
+        announce=False,  # `_create` and the manager log their own steps
+        install=install,
+        refresh=refresh,
+        output=output,
     )
-    if isinstance(layer.state, Restored) and _looks_complete(layer.path):
-        output.using_cached(WHAT)
-        if syncs:
-            changes = input_reasons(layer.state.metadata, new)
-            why = "; ".join(changes) if changes else "nothing changed, expecting no changes"
-            output.step(f"Syncing the virtual environment with {manager.name}: {why}")
-        apply_layer_for_build(env, layer.path)
-        job = InstallJob(ctx.app_dir, layer.path, tools, env, output)
-        layer.begin_update()
-        try:
-            manager.refresh(job)
-        except BaseException:
-            remove_layer(ctx.layers_dir, LAYER_NAME)
-            raise
-        layer.finish(new)
-        return layer.path
-
-    _explain_discard(layer, output)
-    if isinstance(layer.state, Restored):
-        layer.reset()
-    try:
-        _create(ctx.layers_dir, layer.path, resolution, env, output)
-        apply_layer_for_build(env, layer.path)
-        manager.install(InstallJob(ctx.app_dir, layer.path, tools, env, output))
-    except BaseException:
-        remove_layer(ctx.layers_dir, LAYER_NAME)
-        raise
-    layer.finish(new)
-    return layer.path
-
-
-def _explain_discard(layer: CachedLayer[VenvMetadata], output: Output) -> None:
-    state = layer.state
-    if isinstance(state, Restored):
-        output.discarding(WHAT, ["some of its files are missing"])
-    elif isinstance(state, Empty) and state.cause != "absent":
-        output.discarding(WHAT, list(state.reasons))
 
 
 def _create(

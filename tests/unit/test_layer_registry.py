@@ -25,6 +25,7 @@ from cnb_python.layers.registry import KNOWN_LAYER_NAMES
 LAYER_FUNCTIONS = frozenset(
     {
         "cached_layer",
+        "reuse_or_install",
         "fresh_layer",
         "remove_layer",
         "write_layer_toml",
