@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,7 @@ from typing import Any
 import pytest
 
 from cnb_python import __version__
-from cnb_python.dev.targets import host_target
-from tests.support.devbuild import BUILD_TIMEOUT, CLI, BuildResult, DevApp, DevApps
+from tests.support.devbuild import BuildResult, DevApp, DevApps
 
 pytestmark = pytest.mark.network
 
@@ -47,27 +45,8 @@ def previous_release(tmp_path: Path) -> Path:
 
 
 def build_with(app: DevApp, buildpack: Path | None) -> BuildResult:
-    """`dev build` with the buildpack in `buildpack` (None: this checkout)."""
-    argv = [
-        *CLI, "dev", "build", str(app.app), "--work", str(app.work),
-        "--target", f"linux/{host_target().arch}:ubuntu@24.04",
-    ]  # fmt: skip
-    if buildpack is not None:
-        argv += ["--buildpack", str(buildpack)]
-    for name, value in app.env.items():
-        argv += ["--env", f"{name}={value}"]
-    done = subprocess.run(
-        argv,
-        env=app._cli_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=BUILD_TIMEOUT,
-        check=False,
-    )
-    result = BuildResult(done.returncode, done.stdout)
-    app.builds.append(result)
-    assert result.ok, f"dev build failed ({done.returncode}):\n{done.stdout}"
+    """`dev build` with the buildpack in `buildpack` (None: this checkout), which must pass."""
+    result = app.build(buildpack=buildpack)
     assert "Traceback" not in result.log, result.log
     return result
 

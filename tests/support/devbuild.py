@@ -119,8 +119,10 @@ class DevApp:
         env: Mapping[str, str] | None = None,
         clear_cache: bool = False,
         check: bool = True,
+        buildpack: Path | None = None,
     ) -> BuildResult:
-        """`dev build` the app as it is now; with `check`, a failed build fails the test."""
+        """`dev build` the app as it is now; with `check`, a failed build fails the test.
+        `buildpack`: another buildpack directory than this checkout (say, a previous release)."""
         platform_env = {**self.env, **(env or {})}
         argv = [
             *CLI, "dev", "build", str(self.app), "--work", str(self.work),
@@ -130,6 +132,8 @@ class DevApp:
             argv += ["--env", f"{name}={value}"]
         if clear_cache:
             argv.append("--clear-cache")
+        if buildpack is not None:
+            argv += ["--buildpack", str(buildpack)]
         done = subprocess.run(
             argv,
             env=self._cli_env(),
