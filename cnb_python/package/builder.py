@@ -175,12 +175,14 @@ def _add_offline(
     wheels = dependencies / offline.WHEELS_DIR
     runtimes = fetch.offline_runtimes(catalog, series, arch, dependencies, env=env, output=output)
     pins = [_pin(request.source / "requirements" / f"{tool}.txt") for tool in OFFLINE_TOOLS]
-    fetch.offline_wheels(pins, wheels, arch, request.bootstrap_series, env=env, output=output)
+    fetch.offline_wheels(
+        pins, wheels, arch, request.bootstrap_series, closure=False, env=env, output=output
+    )
     closure_pins = [
         _pin(request.source / "requirements" / f"{tool}.txt") for tool in OFFLINE_CLOSURE_TOOLS
     ]
     for item in sorted({artifact.series for artifact in runtimes}, key=version_key):
-        fetch.offline_closure(closure_pins, wheels, arch, item, env=env, output=output)
+        fetch.offline_wheels(closure_pins, wheels, arch, item, closure=True, env=env, output=output)
         offline.write_closures(item, closure_pins, staging)
 
 

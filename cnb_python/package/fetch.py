@@ -156,34 +156,25 @@ def offline_wheels(
     arch: str,
     series: str,
     *,
+    closure: bool,
     env: Mapping[str, str],
     output: Output,
 ) -> None:
-    """The wheels of tools the build installs alone (pip, uv), so it needs no index for them."""
-    output.step(f"Adding {', '.join(pins)} for offline builds")
+    """Wheels of the tools the build installs, for `series` and `arch`, so it needs no index.
+
+    `closure`: with every dependency (Pipenv, Poetry, installed into a venv of the app's
+    Python), else the tool's own wheel (pip, uv, installed alone). Everything goes to the one
+    `wheels_dir`: pip skips a file that is already there, so pure and abi3 wheels fetched for an
+    earlier series are stored once.
+    """
+    what = ", ".join(pins)
+    if closure:
+        output.step(f"Adding {what} and their dependencies for Python {series} ({arch})")
+        what = f"{what} for Python {series}"
+    else:
+        output.step(f"Adding {what} for offline builds")
     argv = [
-        "download", "--no-deps", "--dest", str(wheels_dir),
+        "download", *([] if closure else ["--no-deps"]), "--dest", str(wheels_dir),
         *platform_args(arch, series), *pins,
     ]  # fmt: skip
-    _pip(argv, ", ".join(pins), pip_env(env), output)
-
-
-def offline_closure(
-    pins: Sequence[str],
-    wheels_dir: Path,
-    arch: str,
-    series: str,
-    *,
-    env: Mapping[str, str],
-    output: Output,
-) -> None:
-    """The tools (Pipenv, Poetry) with every dependency, as wheels for `series` and `arch`.
-
-    They all go to the one `wheels_dir`: pip skips a file that is already there, so pure and
-    abi3 wheels fetched for an earlier series are stored once.
-    """
-    output.step(f"Adding {', '.join(pins)} and their dependencies for Python {series} ({arch})")
-    argv = [
-        "download", "--dest", str(wheels_dir), *platform_args(arch, series), *pins,
-    ]  # fmt: skip
-    _pip(argv, f"{', '.join(pins)} for Python {series}", pip_env(env), output)
+    _pip(argv, what, pip_env(env), output)

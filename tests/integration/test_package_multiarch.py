@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from cnb_python.cnb import tomlio
+from tests.integration.test_package import PACKAGE_ENTRIES
 from tests.support.devbuild import CLI, write_catalog
 from tests.support.runtimes import RuntimeArchives
 
@@ -23,15 +24,6 @@ pytestmark = pytest.mark.network
 
 ARCHES = ("amd64", "arm64")
 MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}
-ARCH_TREE = {
-    "bin",
-    "buildpack.toml",
-    "cnb_python",
-    "package.toml",
-    "requirements",
-    "runtime",
-    "vendor",
-}
 
 
 def _two_arch_catalog(runtime_archives: RuntimeArchives, path: Path) -> Path:
@@ -75,7 +67,7 @@ def test_multi_arch_package_is_packs_layout_with_one_tree_per_arch(
     assert sorted(path.name for path in (out / "linux").iterdir()) == list(ARCHES)
     for arch in ARCHES:
         tree = out / "linux" / arch
-        assert {path.name for path in tree.iterdir()} == ARCH_TREE, arch
+        assert {path.name for path in tree.iterdir()} == PACKAGE_ENTRIES, arch
         assert _arches(tree / "buildpack.toml") == [arch]
         libs = [path.name for path in (tree / "vendor" / "pydantic_core").glob("*.so")]
         assert libs, arch
