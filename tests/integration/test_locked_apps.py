@@ -192,3 +192,23 @@ def test_pipenv_app_is_reused_while_its_files_are_unchanged(dev_app: DevApps) ->
     assert not app.rebuild(check=False).ok
     assert "ERROR: Pipfile.lock is missing" in app.log
     assert "Run `pipenv lock` and commit Pipfile.lock with the app." in app.log
+
+
+def test_pipenv_groups_other_than_dev_are_pipfile_categories(dev_app: DevApps) -> None:
+    # Pipfile.lock made with the pinned Pipenv: [packages] six, [dev-packages] idna, and a
+    # custom category [docs] iniconfig.
+    app = dev_app("pipenv_categories")
+    app.build(env={"BP_PYTHON_GROUPS": "docs"})
+    assert "Package manager: pipenv with Pipfile.lock, with groups docs" in app.log
+    assert re.search(r"pipenv install --deploy --categories '?packages docs'?$", app.log, re.M)
+    assert imports(app, "six")
+    assert imports(app, "iniconfig")
+    assert not imports(app, "idna")
+
+    app.rebuild(env={"BP_PYTHON_GROUPS": "dev,docs"})
+    assert "the options changed from groups=docs to groups=dev,docs" in app.log
+    assert re.search(
+        r"pipenv install --deploy --categories '?packages dev-packages docs'?$", app.log, re.M
+    )
+    assert imports(app, "idna")
+    assert imports(app, "iniconfig")
