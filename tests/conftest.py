@@ -11,6 +11,22 @@ from tests.support.devbuild import DevApps
 from tests.support.httpserver import FaultyServer
 from tests.support.runtimes import RuntimeArchives, host_interpreters
 
+# Tiers from slowest to fastest. pytest-xdist workers run their share in collection order, so
+# the long builds start first and the many sub-second tests fill the end of the run, instead of
+# one worker finishing a 30-second build alone while the other has nothing left to do.
+_TIER_ORDER = ("integration", "contract", "unit")
+_TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tiers slowest first; within a tier, keep the files' own order (stable sort)."""
+
+    def tier(item: pytest.Item) -> int:
+        parts = item.path.relative_to(_TESTS).parts if item.path.is_relative_to(_TESTS) else ()
+        return _TIER_ORDER.index(parts[0]) if parts and parts[0] in _TIER_ORDER else 0
+
+    items.sort(key=tier)
+
 
 @pytest.fixture(scope="session")
 def runtime_archives(tmp_path_factory: pytest.TempPathFactory) -> RuntimeArchives:
