@@ -24,6 +24,7 @@ from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import BundledPipMissing, CommandFailed, ToolInstallFailed
 from cnb_python.layers import python as python_layer
 from cnb_python.layers.reuse import reuse_or_install
+from cnb_python.layers.target_key import runtime_reasons
 from cnb_python.managers.base import Tool
 from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
@@ -62,12 +63,7 @@ def invalidation_reasons(cached: PipLayerMetadata, new: PipLayerMetadata) -> lis
         reasons.append("the buildpack now lays out the pip layer differently")
     if cached.pip_version != new.pip_version:
         reasons.append(f"the pip version changed from {cached.pip_version} to {new.pip_version}")
-    if cached.python_version != new.python_version:
-        reasons.append(
-            f"the Python version changed from {cached.python_version} to {new.python_version}"
-        )
-    elif cached.artifact_sha256 != new.artifact_sha256:
-        reasons.append("the Python runtime archive changed")
+    reasons.extend(runtime_reasons(cached, new))
     if cached.arch != new.arch:
         reasons.append(f"the architecture changed from {cached.arch} to {new.arch}")
     return reasons

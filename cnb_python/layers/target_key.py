@@ -2,7 +2,8 @@
 
 A layer built for another architecture, distro or stack holds binaries that may not run here
 (a venv's compiled extensions link against the build image's libraries), so every layer keys
-on the target and says the same thing when it changes.
+on the target and says the same thing when it changes. Layers whose contents link to the
+app's Python (a venv, a tool's venv, pip installed into the runtime) key on that runtime too.
 """
 
 from __future__ import annotations
@@ -19,6 +20,24 @@ class TargetKeyed(Protocol):
 
     @property
     def distro_version(self) -> str: ...
+
+
+class RuntimeKeyed(Protocol):
+    @property
+    def python_version(self) -> str: ...
+
+    @property
+    def artifact_sha256(self) -> str: ...
+
+
+def runtime_reasons(cached: RuntimeKeyed, new: RuntimeKeyed) -> list[str]:
+    """The Python runtime the layer was built on, when it differs (one reason at most: a new
+    version has a new archive anyway)."""
+    if cached.python_version != new.python_version:
+        return [f"the Python version changed from {cached.python_version} to {new.python_version}"]
+    if cached.artifact_sha256 != new.artifact_sha256:
+        return ["the Python runtime archive changed"]
+    return []
 
 
 def target_reasons(

@@ -26,7 +26,7 @@ from cnb_python.errors import CommandFailed, ToolInstallFailed
 from cnb_python.layers import python as python_layer
 from cnb_python.layers.pip import read_pin
 from cnb_python.layers.reuse import reuse_or_install
-from cnb_python.layers.target_key import target_reasons
+from cnb_python.layers.target_key import runtime_reasons, target_reasons
 from cnb_python.managers.base import Tool
 from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
@@ -55,12 +55,7 @@ def invalidation_reasons(tool: str, cached: ToolLayerMetadata, new: ToolLayerMet
         reasons.append(
             f"the {tool} version changed from {cached.tool_version} to {new.tool_version}"
         )
-    if cached.python_version != new.python_version:
-        reasons.append(
-            f"the Python version changed from {cached.python_version} to {new.python_version}"
-        )
-    elif cached.artifact_sha256 != new.artifact_sha256:
-        reasons.append("the Python runtime archive changed")
+    reasons.extend(runtime_reasons(cached, new))
     reasons.extend(target_reasons(cached, new))
     return reasons
 

@@ -28,7 +28,7 @@ from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import CommandFailed, VenvCreateFailed
 from cnb_python.layers import python as python_layer
 from cnb_python.layers.reuse import reuse_or_install
-from cnb_python.layers.target_key import target_reasons
+from cnb_python.layers.target_key import runtime_reasons, target_reasons
 from cnb_python.managers.base import InstallJob, PackageManager, Tool
 from cnb_python.output import Output
 from cnb_python.resolve import Resolution
@@ -126,12 +126,7 @@ def invalidation_reasons(
     new_tool = f"{new.installer} {new.installer_version}"
     if old_tool != new_tool:
         reasons.append(f"the installer changed from {old_tool} to {new_tool}")
-    if cached.python_version != new.python_version:
-        reasons.append(
-            f"the Python version changed from {cached.python_version} to {new.python_version}"
-        )
-    elif cached.artifact_sha256 != new.artifact_sha256:
-        reasons.append("the Python runtime archive changed")
+    reasons.extend(runtime_reasons(cached, new))
     reasons.extend(target_reasons(cached, new, stacks=(cached.stack_id, new.stack_id)))
     if not syncs_in_place:
         reasons.extend(input_reasons(cached, new))
