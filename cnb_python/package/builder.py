@@ -64,12 +64,10 @@ def build_package(request: PackageRequest, env: Mapping[str, str], output: Outpu
     if request.fmt == "tgz" and len(request.arches) > 1:
         raise PackageMultiArchArchive(request.arches)
     out.parent.mkdir(parents=True, exist_ok=True)
-    location = env.get(CATALOG_SETTING, "").strip()
-    catalog_text = read_location(location) if location else None
-    catalog = parse_text(catalog_text, location) if catalog_text else builtin_catalog()
+    catalog = _package_catalog(env)
     bootstraps = {
         arch: fetch.newest_artifact(
-            catalog, request.bootstrap_series, arch, "the buildpack's own interpreter"
+            catalog.catalog, request.bootstrap_series, arch, "the buildpack's own interpreter"
         )
         for arch in request.arches
     }
@@ -83,8 +81,8 @@ def build_package(request: PackageRequest, env: Mapping[str, str], output: Outpu
             )
         else:
             _multi_arch_tree(request, catalog, bootstraps, staging, env=env, output=output)
-        if catalog_text is not None:
-            _embed_catalog(catalog_text, staging, output)
+        if catalog.text is not None:
+            output.step(f"The package's catalog is the one {CATALOG_SETTING} names")
         tree.normalise(staging, mtime)
         out.mkdir(exist_ok=True)
         if request.fmt == "tgz":
@@ -101,7 +99,7 @@ def build_package(request: PackageRequest, env: Mapping[str, str], output: Outpu
 
 def _arch_tree(
     request: PackageRequest,
-    catalog: Catalog,
+    catalog: PackageCatalog,
     bootstrap: Artifact,
     staging: Path,
     *,
@@ -113,6 +111,9 @@ def _arch_tree(
     output.header(f"Packaging cnb-python {__version__} for {arch}")
     tree.copy_sources(request.source, staging)
     descriptor.write(request.source, staging, (arch,))
+    if catalog.text is not None:
+        builtin = staging / "cnb_python" / "catalog" / BUILTIN_NAME
+        builtin.write_text(CATALOG_HEADER + catalog.text, encoding="utf-8")
     fetch.install_runtime(bootstrap, staging / "runtime", env, output)
     fetch.vendor(
         fetch.runtime_requirements(request.source),
@@ -123,14 +124,14 @@ def _arch_tree(
         output=output,
     )
     if request.offline:
-        _add_offline(request, arch, catalog, staging, env=env, output=output)
+        _add_offline(request, arch, catalog.catalog, staging, env=env, output=output)
     # Per tree: the junk rules name paths relative to a buildpack's root (runtime/, vendor/).
     tree.remove_junk(staging)
 
 
 def _multi_arch_tree(
     request: PackageRequest,
-    catalog: Catalog,
+    catalog: PackageCatalog,
     bootstraps: Mapping[str, Artifact],
     staging: Path,
     *,
@@ -147,18 +148,27 @@ def _multi_arch_tree(
     (staging / "package.toml").write_text(tree.PACKAGE_TOML, encoding="utf-8")
 
 
-def _embed_catalog(text: str, staging: Path, output: Output) -> None:
-    """The operator catalog the package was made with becomes the package's built-in one.
+@dataclass(frozen=True)
+class PackageCatalog:
+    """The catalog a package is made from, and its text when an operator named it.
 
-    Its `runtime/` and offline `dependencies/` come from that catalog, and an offline runtime is
-    found by the sha256 the catalog names: a package that went back to our built-in catalog
-    would download, from the public host, what it carries. Builds may still name another
-    catalog with `BP_PYTHON_CATALOG`.
+    An operator catalog becomes the package's built-in one (`_arch_tree` writes it over
+    `cnb_python/catalog/catalog.toml`): the package's `runtime/` and offline `dependencies/`
+    come from it, and an offline runtime is found by the sha256 the catalog names, so a package
+    that went back to our built-in catalog would download, from the public host, what it
+    carries. Builds may still name another catalog with `BP_PYTHON_CATALOG`.
     """
-    targets = sorted(staging.rglob(f"cnb_python/catalog/{BUILTIN_NAME}"))
-    for target in targets:
-        target.write_text(CATALOG_HEADER + text, encoding="utf-8")
-    output.step(f"The package's catalog is the one {CATALOG_SETTING} names")
+
+    catalog: Catalog
+    text: str | None
+
+
+def _package_catalog(env: Mapping[str, str]) -> PackageCatalog:
+    location = env.get(CATALOG_SETTING, "").strip()
+    if not location:
+        return PackageCatalog(builtin_catalog(), None)
+    text = read_location(location)
+    return PackageCatalog(parse_text(text, location), text)
 
 
 def _add_offline(

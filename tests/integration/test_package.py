@@ -378,3 +378,17 @@ def test_package_refuses_a_non_empty_output_directory(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert f"ERROR: The output directory '{out}' is not empty" in done.stdout
     assert (out / "old").exists()
+
+
+def test_package_refuses_an_empty_operator_catalog(tmp_path: Path) -> None:
+    # Named but empty is a mistake, never a silent fall back to the built-in catalog.
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text("")
+    out = tmp_path / "out"
+    env = {**os.environ, "NO_COLOR": "1", "BP_PYTHON_CATALOG": str(catalog)}
+    done = _cli("package", "--arch", ARCH, "--out", str(out), env=env)
+    assert done.returncode == 1
+    assert "ERROR: The Python version catalog is invalid" in done.stdout
+    assert f"Catalog: '{catalog}'" in done.stdout
+    assert "Traceback" not in done.stdout
+    assert not out.exists()
