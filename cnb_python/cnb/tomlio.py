@@ -40,9 +40,13 @@ def write_atomic(path: Path, data: dict[str, Any]) -> None:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` through a renamed temporary file, readable by everyone: what a
+    buildpack writes ends up in image layers that another user runs (mkstemp's 0600 would make
+    the launcher fail on an env file it cannot read)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         Path(tmp).replace(path)
