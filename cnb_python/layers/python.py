@@ -44,7 +44,8 @@ from cnb_python.sbom import write_python_sbom
 
 LAYER_NAME = "python"
 # Bump when the layer's contents or env change in a way old layers lack.
-LAYER_VERSION = "1"
+# 2: no timestamp pycs (compileall's own imports left 42 that went stale on new mtimes).
+LAYER_VERSION = "2"
 TYPES = LayerTypes(launch=True, build=True, cache=True)
 # 1980-01-01T00:00:01Z: the lifecycle's normalised mtime, and >= 1980 for zip timestamps.
 SOURCE_DATE_EPOCH = "315532801"
@@ -367,6 +368,11 @@ def compile_stdlib(layer_dir: Path, series: str, env: Mapping[str, str]) -> int:
         # -qq: test data files with deliberate syntax errors (lib2to3's) are not worth a line
         # each; -W ignore: neither are their SyntaxWarnings. A file that does not compile is
         # simply compiled in memory at import, so compileall's exit status is not fatal.
+        # -f: compileall's own imports (argparse, shutil, re, ...) write timestamp pycs before
+        # it reaches them, which it would then take as up to date. Those go stale as soon as
+        # mtimes change (the restorer gives restored files new ones, the exporter 1980), so
+        # the app's Python would rewrite them during a build (a new python layer digest on
+        # every rebuild) and recompile them at every start in the image.
         proc.run(
             [
                 layer_dir / "bin" / "python",
@@ -381,6 +387,7 @@ def compile_stdlib(layer_dir: Path, series: str, env: Mapping[str, str]) -> int:
                 "0",
                 "--invalidation-mode",
                 "checked-hash",
+                "-f",
                 "-i",
                 listing.name,
             ],
