@@ -154,6 +154,7 @@ def install_venv(
         _create(ctx.layers_dir, venv, resolution, env, output)
         apply_layer_for_build(env, venv)
         manager.install(InstallJob(ctx.app_dir, venv, tools, env, output))
+        _remove_installer_lock(venv)
 
     def refresh(venv: Path, cached: VenvMetadata) -> None:
         if syncs:
@@ -162,6 +163,7 @@ def install_venv(
             output.step(f"Syncing the virtual environment with {manager.name}: {why}")
         apply_layer_for_build(env, venv)
         manager.refresh(InstallJob(ctx.app_dir, venv, tools, env, output))
+        _remove_installer_lock(venv)
 
     return reuse_or_install(
         ctx.layers_dir,
@@ -177,6 +179,13 @@ def install_venv(
         refresh=refresh,
         output=output,
     )
+
+
+def _remove_installer_lock(venv: Path) -> None:
+    """uv (`uv sync`, `uv pip install`) leaves `<venv>/.lock` behind, mode 0666 so any user
+    can take it: a world-writable file in a launch layer of the image. It holds nothing, and
+    uv makes it again when it next works on the venv."""
+    (venv / ".lock").unlink(missing_ok=True)
 
 
 def _create(
