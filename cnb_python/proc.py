@@ -34,11 +34,14 @@ def run(
     output: Output | None = None,
     capture: bool = False,
     check: bool = True,
+    user: tuple[int, int] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv` with exactly `env`.
 
     With `capture`, stdout and stderr are merged and returned as text; otherwise they stream
     to the build log. With `check`, a non-zero exit raises `CommandFailed` holding the output.
+    `user` (uid, gid): run as that user, with no supplementary groups (the local platform's
+    build and run users; needs root).
     """
     args = [str(part) for part in argv]
     if output is not None:
@@ -54,6 +57,9 @@ def run(
         text=True,
         errors="replace",
         check=False,
+        user=None if user is None else user[0],
+        group=None if user is None else user[1],
+        extra_groups=None if user is None else [],
     )
     if check and result.returncode != 0:
         raise CommandFailed(tuple(args), result.returncode, result.stdout or "")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cnb_python.cnb.context import Target
-from cnb_python.dev import image, launch, mirror, runner, targets
+from cnb_python.dev import image, launch, mirror, runner, targets, users
 from cnb_python.dev.workdir import WorkDir, default_work_dir
 from cnb_python.errors import DevUsageError
 from cnb_python.output import Output
@@ -86,7 +86,14 @@ def _register_build(commands: Subparsers) -> None:
         "--platform-api",
         choices=runner.PLATFORM_APIS,
         default="0.15",
-        help="0.15 behaves like pack, 0.9 like kpack",
+        help="0.12 to 0.15 behave like pack, 0.9 like kpack",
+    )
+    parser.add_argument(
+        "--build-user",
+        metavar="UID:GID",
+        default=None,
+        help="when started as root, run detect and build as this user (default: "
+        f"{users.DEFAULT_BUILD_USER[0]}:{users.DEFAULT_BUILD_USER[1]})",
     )
     parser.set_defaults(func=build_command)
 
@@ -100,6 +107,7 @@ def _register_launch(commands: Subparsers) -> None:
         usage="cnb-python dev launch APP_DIR [PROCESS] [--env K=V] [--work DIR] [-- ARGS...]",
     )
     _common(launch_parser)
+    _run_user(launch_parser)
     launch_parser.add_argument("--platform-api", choices=runner.PLATFORM_APIS, default="0.15")
     launch_parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     launch_parser.set_defaults(func=launch_command)
@@ -110,8 +118,19 @@ def _register_launch(commands: Subparsers) -> None:
         usage="cnb-python dev run APP_DIR [--env K=V] [--work DIR] -- CMD...",
     )
     _common(run_parser)
+    _run_user(run_parser)
     run_parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     run_parser.set_defaults(func=run_command)
+
+
+def _run_user(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--run-user",
+        metavar="UID:GID",
+        default=None,
+        help="when started as root, run the app as this user (default: "
+        f"{users.DEFAULT_RUN_USER[0]}:{users.DEFAULT_RUN_USER[1]})",
+    )
 
 
 def _split_rest(args: argparse.Namespace, *, launch_options: bool) -> list[str]:
@@ -127,6 +146,7 @@ def _split_rest(args: argparse.Namespace, *, launch_options: bool) -> list[str]:
     parser = argparse.ArgumentParser(prog=f"cnb-python dev {args.dev_command}", add_help=False)
     parser.add_argument("--work", type=Path, default=args.work)
     parser.add_argument("--env", action="append", default=list(args.env))
+    parser.add_argument("--run-user", default=args.run_user)
     if launch_options:
         parser.add_argument(
             "--platform-api", choices=runner.PLATFORM_APIS, default=args.platform_api
@@ -185,6 +205,8 @@ def build_command(args: argparse.Namespace) -> int:
         clear_cache=args.clear_cache,
         no_previous_image=args.no_previous_image,
         platform_api=args.platform_api,
+        build_user=_ids("--build-user", args.build_user),
+        work_is_explicit=args.work is not None,
     )
     runner.build(options, output, os.environ)
     return 0
@@ -197,23 +219,56 @@ def _mounted(args: argparse.Namespace) -> tuple[WorkDir, str]:
     return work, record.buildpack_id
 
 
-def _start_env(args: argparse.Namespace) -> dict[str, str]:
+def _ids(option: str, value: str | None) -> users.Ids | None:
+    return None if value is None else users.parse_ids(option, value)
+
+
+@dataclass(frozen=True)
+class _Launch:
+    """A mounted image and who runs it: the run user, with a home of its own, when this
+    process can switch users and that user can reach the image."""
+
+    work: WorkDir
+    layers_dir: Path
+    user: users.Ids | None
+    start_env: dict[str, str]
+
+
+def _launch(args: argparse.Namespace) -> _Launch:
+    work, buildpack_id = _mounted(args)
+    layers_dir = work.buildpack_layers(buildpack_id)
+    output = Output.for_environment(os.environ)
+    user = users.choose(
+        _ids("--run-user", args.run_user),
+        users.DEFAULT_RUN_USER,
+        [layers_dir, work.workspace],
+        doing="Launching",
+        who="run user",
+        output=output,
+    )
     home = os.environ.get("HOME", "/")
-    return launch.base_env(home, parse_env(args.env, os.environ))
+    if user is not None:
+        run_home = work.root / "run-home"
+        run_home.mkdir(exist_ok=True)
+        users.Identity(user).chown(run_home)
+        home = str(run_home)
+    start_env = launch.base_env(home, parse_env(args.env, os.environ))
+    return _Launch(work, layers_dir, user, start_env)
 
 
 def launch_command(args: argparse.Namespace) -> int:
     user_args = _split_rest(args, launch_options=True)
-    work, buildpack_id = _mounted(args)
-    processes = launch.read_processes(work.image / "launch.toml")
+    mounted = _launch(args)
+    processes = launch.read_processes(mounted.work.image / "launch.toml")
     process = launch.select(processes, args.process)
     launch.run(
-        layers_dir=work.buildpack_layers(buildpack_id),
-        app_dir=work.workspace,
+        layers_dir=mounted.layers_dir,
+        app_dir=mounted.work.workspace,
         argv=launch.process_argv(process, user_args, args.platform_api),
         process_type=process.type,
-        start_env=_start_env(args),
+        start_env=mounted.start_env,
         working_dir=process.working_dir,
+        user=mounted.user,
     )
     return 0  # not reached: the process replaces this one
 
@@ -222,12 +277,13 @@ def run_command(args: argparse.Namespace) -> int:
     command = _split_rest(args, launch_options=False)
     if not command:
         raise DevUsageError("command", "", "Give the command to run after --.", "-- python -V")
-    work, buildpack_id = _mounted(args)
+    mounted = _launch(args)
     launch.run(
-        layers_dir=work.buildpack_layers(buildpack_id),
-        app_dir=work.workspace,
+        layers_dir=mounted.layers_dir,
+        app_dir=mounted.work.workspace,
         argv=command,
         process_type="",
-        start_env=_start_env(args),
+        start_env=mounted.start_env,
+        user=mounted.user,
     )
     return 0  # not reached: the command replaces this one

@@ -25,9 +25,12 @@ from typing import Any
 
 from cnb_python.cnb import tomlio
 from cnb_python.dev.validate import LayerTypes, read_layer_types
-from cnb_python.dev.workdir import WorkDir, escape_id
+from cnb_python.dev.workdir import WorkDir, escape_id, set_mtimes
 from cnb_python.errors import DevExportFailed, DevNotBuilt
 from cnb_python.output import Output
+
+# 1980-01-01T00:00:01Z, the lifecycle's mtime for every file of an exported layer.
+NORMALISED_MTIME = 315532801
 
 
 @dataclass
@@ -247,3 +250,7 @@ def export(
                 shutil.rmtree(entry)
         else:
             entry.unlink()
+    # The image's files carry the exporter's normalised timestamp, the app's too.
+    for top in (*(layers_dir / name for name in image.layers), work.workspace):
+        if top.is_dir():
+            set_mtimes(top, NORMALISED_MTIME)

@@ -26,6 +26,7 @@ from cnb_python import proc
 from cnb_python.cnb import tomlio
 from cnb_python.cnb.env import apply_env_dir, prepend_layer_paths
 from cnb_python.dev.restore import platform_api_at_least
+from cnb_python.dev.users import Ids
 from cnb_python.errors import DevLaunchFailed, DevUnknownProcess, ProgramNotFound
 
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -40,7 +41,7 @@ EXCLUDED = frozenset(
     }
 )
 
-ExecFunction = Callable[[Sequence[str], Mapping[str, str], Path], None]
+ExecFunction = Callable[[Sequence[str], Mapping[str, str], Path, "Ids | None"], None]
 
 
 @dataclass(frozen=True)
@@ -87,15 +88,18 @@ def _layer_dirs(layers_dir: Path) -> list[Path]:
     return sorted(entry for entry in layers_dir.iterdir() if entry.is_dir())
 
 
-def _run_exec_d(program: Path, env: dict[str, str], app_dir: Path) -> None:
+def _run_exec_d(program: Path, env: dict[str, str], app_dir: Path, user: Ids | None) -> None:
     """Run one exec.d program with fd 3 open for its output (a file, not the launcher's pipe:
     the contract is only that fd 3 is writable)."""
     with tempfile.NamedTemporaryFile(prefix="exec.d.", suffix=".toml") as out:
+        if user is not None:
+            os.fchown(out.fileno(), *user)
         result = proc.run(
             ["/bin/sh", "-c", 'exec "$0" 3>"$1"', program, out.name],
             env=env,
             cwd=app_dir,
             check=False,
+            user=user,
         )
         if result.returncode != 0:
             raise DevLaunchFailed(
@@ -123,8 +127,10 @@ def launch_env(
     process_type: str,
     start: Mapping[str, str],
     app_dir: Path,
+    user: Ids | None = None,
 ) -> dict[str, str]:
-    """The env the launcher gives a process of `process_type` ("" for a custom command)."""
+    """The env the launcher gives a process of `process_type` ("" for a custom command), with
+    the exec.d programs run as `user` (None: this process's user)."""
     env = dict(start)
     layers = _layer_dirs(layers_dir) if layers_dir.is_dir() else []
     for layer in layers:
@@ -139,7 +145,7 @@ def launch_env(
         if process_type:
             programs += _exec_d_programs(layer / "exec.d" / process_type)
         for program in programs:
-            _run_exec_d(program, env, app_dir)
+            _run_exec_d(program, env, app_dir, user)
     return env
 
 
@@ -149,8 +155,11 @@ def process_argv(process: Process, user_args: Sequence[str], platform_api: str) 
     return [*process.command, *process.args, *user_args]
 
 
-def exec_process(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> None:
-    """Replace this process, as the launcher does (signals then reach the app directly)."""
+def exec_process(
+    argv: Sequence[str], env: Mapping[str, str], cwd: Path, user: Ids | None = None
+) -> None:
+    """Replace this process, as the launcher does (signals then reach the app directly), as
+    `user` when given."""
     try:
         program = proc.which(argv[0], env)
     except ProgramNotFound:
@@ -158,6 +167,10 @@ def exec_process(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> None
             f"{argv[0]!r} is not on the launch PATH ({env.get('PATH', '')})"
         ) from None
     os.chdir(cwd)
+    if user is not None:
+        os.setgroups([])
+        os.setgid(user[1])
+        os.setuid(user[0])
     os.execve(program, list(argv), dict(env))  # noqa: S606 - exec, not a subprocess
 
 
@@ -169,8 +182,9 @@ def run(
     process_type: str,
     start_env: Mapping[str, str],
     working_dir: str = "",
+    user: Ids | None = None,
     exec_function: ExecFunction = exec_process,
 ) -> None:
-    env = launch_env(layers_dir, process_type, start_env, app_dir)
+    env = launch_env(layers_dir, process_type, start_env, app_dir, user)
     cwd = app_dir / working_dir if working_dir else app_dir
-    exec_function(argv, env, cwd)
+    exec_function(argv, env, cwd, user)

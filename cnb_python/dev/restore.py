@@ -30,7 +30,7 @@ from typing import Any
 from cnb_python.cnb import tomlio
 from cnb_python.dev import image as image_store
 from cnb_python.dev.image import Record
-from cnb_python.dev.workdir import WorkDir
+from cnb_python.dev.workdir import WorkDir, set_mtimes
 from cnb_python.output import Output
 
 
@@ -119,6 +119,7 @@ def restore(
             continue
         output.detail(f'Restoring data for "{buildpack_id}:{name}" from cache')
         shutil.copytree(cache_layers_dir / name, layers_dir / name, symlinks=True)
+        set_mtimes(layers_dir / name, None)
         restored[name] = "cache"
 
     if image is not None:

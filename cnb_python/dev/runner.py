@@ -28,8 +28,9 @@ from cnb_python import proc
 from cnb_python.cnb import exit_codes, tomlio
 from cnb_python.cnb.context import Target
 from cnb_python.cnb.env import apply_platform_env
-from cnb_python.dev import group, image, restore, targets, validate
+from cnb_python.dev import group, image, restore, targets, users, validate
 from cnb_python.dev.descriptor import Descriptor
+from cnb_python.dev.users import Identity, Ids
 from cnb_python.dev.workdir import WorkDir
 from cnb_python.errors import (
     DevAppNotFound,
@@ -57,7 +58,10 @@ ALLOW_LIST = (
     "CPATH",
     "PKG_CONFIG_PATH",
 )
-PLATFORM_APIS = ("0.9", "0.15")
+# 0.9 is what kpack drives; 0.12 to 0.15 what pack versions do. What differs between them here:
+# target filtering (>= 0.12), launch+cache metadata from the cache (>= 0.14), user arguments
+# replacing `args` (>= 0.10).
+PLATFORM_APIS = ("0.9", "0.12", "0.13", "0.14", "0.15")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,6 +75,8 @@ class BuildOptions:
     clear_cache: bool = False
     no_previous_image: bool = False
     platform_api: str = "0.15"
+    build_user: Ids | None = None  # None: users.DEFAULT_BUILD_USER when started as root
+    work_is_explicit: bool = False  # --work was given (the launch hint repeats it)
 
 
 def allowed_env(parent: Mapping[str, str]) -> dict[str, str]:
@@ -85,6 +91,7 @@ class _Phase:
     descriptor: Descriptor
     work: WorkDir
     base_env: Mapping[str, str]
+    identity: Identity
 
     def env(self, extra: Mapping[str, str]) -> dict[str, str]:
         env = dict(self.base_env)
@@ -101,6 +108,7 @@ def _detect(phase: _Phase, target_vars: Mapping[str, str], output: Output) -> li
     with tempfile.TemporaryDirectory(prefix="plan.", dir=phase.work.tmp) as plan_dir:
         plan_path = Path(plan_dir) / "plan.toml"
         plan_path.touch(mode=0o600)
+        phase.identity.chown(Path(plan_dir))
         platform = str(phase.work.platform)
         env = phase.env(
             {"CNB_PLATFORM_DIR": platform, "CNB_BUILD_PLAN_PATH": str(plan_path), **target_vars}
@@ -111,6 +119,7 @@ def _detect(phase: _Phase, target_vars: Mapping[str, str], output: Output) -> li
             cwd=phase.work.workspace,
             capture=True,
             check=False,
+            user=phase.identity.ids,
         )
         if result.returncode == exit_codes.DETECT_FAIL:
             raise DevDetectFailed(bp.label, result.stdout or "")
@@ -154,6 +163,7 @@ def _build(
     with tempfile.TemporaryDirectory(prefix="bp-plan.", dir=work.tmp) as plan_dir:
         plan_path = Path(plan_dir) / "plan.toml"
         group.write_buildpack_plan(plan_path, entries)
+        phase.identity.chown(Path(plan_dir), work.layers)
         platform = str(work.platform)
         env = phase.env(
             {
@@ -168,9 +178,33 @@ def _build(
             env=env,
             cwd=work.workspace,
             check=False,
+            user=phase.identity.ids,
         )
     if result.returncode != 0:
         raise DevBuildFailed(bp.label, result.returncode)
+
+
+def _target(options: BuildOptions, output: Output) -> Target:
+    """What the buildpack is told it builds for. Before Platform API 0.12 the lifecycle knows
+    nothing of the run image: its target is the build container's os-release and the
+    lifecycle's own arch (lc `platform/target_data.go`, `EnvVarsFor`), so `--target` cannot
+    apply there."""
+    if restore.platform_api_at_least(options.platform_api, "0.12"):
+        return options.target or targets.host_target()
+    if options.target is not None:
+        output.warning(
+            f"--target is ignored with Platform API {options.platform_api}",
+            ["Below 0.12 the lifecycle describes the build container (this machine) instead."],
+        )
+    return targets.host_target()
+
+
+def _is_source_checkout(descriptor: Descriptor) -> bool:
+    """A cnb-python buildpack without its own interpreter (a checkout, not a package)."""
+    root = descriptor.root
+    return (root / "bin" / "_boot.py").exists() and not (
+        root / "runtime" / "bin" / "python3"
+    ).exists()
 
 
 def _builder_python(work: WorkDir) -> Path:
@@ -186,6 +220,24 @@ def _builder_python(work: WorkDir) -> Path:
     return directory
 
 
+def _build_identity(
+    options: BuildOptions, descriptor: Descriptor, work: WorkDir, output: Output
+) -> Identity:
+    """The build user (see `users`), or the invoking user."""
+    needed = [descriptor.root, work.root]
+    if _is_source_checkout(descriptor):
+        needed.append(Path(sys.executable))  # it runs on the builder's python3: this one
+    ids = users.choose(
+        options.build_user,
+        users.DEFAULT_BUILD_USER,
+        needed,
+        doing="Building",
+        who="build user",
+        output=output,
+    )
+    return Identity(ids, home=None if ids is None else work.root / "home")
+
+
 def build(options: BuildOptions, output: Output, parent_env: Mapping[str, str]) -> Sequence[str]:
     """One `dev build`; returns the warnings the validator found (violations raise)."""
     app_dir = options.app_dir.resolve()
@@ -197,7 +249,7 @@ def build(options: BuildOptions, output: Output, parent_env: Mapping[str, str]) 
     work.root.mkdir(parents=True, exist_ok=True)
     work.tmp.mkdir(exist_ok=True)
 
-    target = options.target or targets.host_target()
+    target = _target(options, output)
     base_env = allowed_env(parent_env)
     if not (descriptor.root / "runtime" / "bin" / "python3").exists():
         base_env["PATH"] = f"{_builder_python(work)}:{base_env.get('PATH', '')}"
@@ -218,13 +270,21 @@ def build(options: BuildOptions, output: Output, parent_env: Mapping[str, str]) 
             f"unable to satisfy target os/arch constraints: {target.describe()} is not in "
             "the buildpack's [[targets]]",
         )
+    identity = _build_identity(options, descriptor, work, output)
+    if identity.ids is not None and identity.home is not None:
+        # The builder image's HOME is the build user's own (pack: /home/cnb).
+        identity.home.mkdir(exist_ok=True)
+        identity.chown(identity.home)
+        base_env["HOME"] = str(identity.home)
+        output.detail(f"Building as user {identity.ids[0]}:{identity.ids[1]}")
 
     # Analysis and restore happen before detect in the lifecycle too (Platform API >= 0.7),
     # but the app copy must be fresh for detect, so move the old image aside first.
     image.unmount_image(work, descriptor.id)
     work.fresh_workspace(app_dir)
     work.fresh_platform(options.env)
-    phase = _Phase(descriptor, work, base_env)
+    identity.chown(work.workspace)
+    phase = _Phase(descriptor, work, base_env, identity)
     entries = _detect(phase, target_vars, output)
     previous = _restore(options, phase, output)
     _build(phase, entries, target_vars, output)
@@ -247,5 +307,10 @@ def build(options: BuildOptions, output: Output, parent_env: Mapping[str, str]) 
     for name, types in sorted(layers.items()):
         flags = [flag for flag in ("launch", "build", "cache") if getattr(types, flag)]
         output.detail(f"Layer {name}: {', '.join(flags) or 'not kept'}")
-    output.step(f"Built {app_dir}: run it with `cnb-python dev launch {options.app_dir}`")
+    output.step(f"Built {app_dir}: run it with `{launch_hint(options)}`")
     return report.warnings
+
+
+def launch_hint(options: BuildOptions) -> str:
+    work = f" --work {shlex.quote(str(options.work_dir))}" if options.work_is_explicit else ""
+    return f"cnb-python dev launch {shlex.quote(str(options.app_dir))}{work}"

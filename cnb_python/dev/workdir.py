@@ -19,8 +19,9 @@ Layout (the lifecycle's names where it has them):
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,29 @@ def default_work_dir(app_dir: Path, env: Mapping[str, str]) -> Path:
     cache_home = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
     digest = hashlib.sha256(str(app_dir.resolve()).encode()).hexdigest()[:16]
     return Path(cache_home) / "cnb-python" / "dev" / f"{app_dir.resolve().name}-{digest}"
+
+
+def every_path(top: Path) -> Iterator[Path]:
+    """Everything below `top`, then `top`: deepest first (so a directory's mtime, set after
+    its contents, sticks), links listed and not followed."""
+    for dirpath, dirnames, filenames in os.walk(top, topdown=False):
+        base = Path(dirpath)
+        for name in [*filenames, *dirnames]:
+            yield base / name
+    yield top
+
+
+def set_mtimes(top: Path, mtime: float | None) -> None:
+    """Give every file under `top` the mtime `mtime` (None: now), links themselves included.
+
+    The lifecycle's restorer extracts cached layers without restoring their mtimes, so their
+    files are as new as the restore (lc `archive/extract.go`); the exporter writes every launch
+    layer and the app with 1980-01-01 (lc `layers/writer.go`). Code that trusts mtimes (pyc
+    invalidation, make-style freshness checks) must work under both.
+    """
+    times = None if mtime is None else (mtime, mtime)
+    for path in every_path(top):
+        os.utime(path, times, follow_symlinks=False)
 
 
 @dataclass(frozen=True)
