@@ -28,7 +28,8 @@ SOURCE_FILES = ("buildpack.toml",)
 # What of the checkout the buildpack needs at detect and build time.
 SOURCE_DIRS = {
     "bin": ("detect", "build", "_phase.sh", "_boot.py"),
-    "requirements": ("*.txt",),
+    # The tool pins a build reads (lifecycle.txt and pack.txt pin test tools, not ours).
+    "requirements": ("pip.txt", "uv.txt", "pipenv.txt", "poetry.txt"),
 }
 PACKAGE_SUFFIXES = (".py", ".toml", ".txt", ".sh", ".typed")
 # Never part of a package: bytecode, caches, and test suites of the interpreter.
