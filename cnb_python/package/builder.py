@@ -139,11 +139,17 @@ def _multi_arch_tree(
     output: Output,
 ) -> None:
     """pack's layout for a multi-arch package: the descriptor (every arch) and package.toml at
-    the root, and each arch's buildpack in `linux/<arch>/`, which pack uses for that target."""
+    the root, and each arch's buildpack in `linux/<arch>/`, which pack uses for that target.
+
+    The arch trees have no descriptor or package.toml of their own: pack copies the root's
+    descriptor into each while it builds that arch's image, then deletes it (pack
+    `buildpack.CopyConfigFiles`), so one of ours would be overwritten, then gone."""
     for arch in request.arches:
         arch_dir = staging / "linux" / arch
         arch_dir.mkdir(parents=True)
         _arch_tree(request, catalog, bootstraps[arch], arch_dir, env=env, output=output)
+        (arch_dir / descriptor.NAME).unlink()
+        (arch_dir / "package.toml").unlink()
     descriptor.write(request.source, staging, request.arches)
     (staging / "package.toml").write_text(tree.PACKAGE_TOML, encoding="utf-8")
 

@@ -65,6 +65,21 @@ def write_catalog(archives: RuntimeArchives, versions: Sequence[str | None], pat
     return path
 
 
+def two_arch_catalog(
+    archives: RuntimeArchives, path: Path, versions: Sequence[str | None] = (None,)
+) -> Path:
+    """`write_catalog` of `versions`, listed for amd64 and arm64 (there is no arm64 runtime
+    host here: the arm64 entries name the same archives), for packaging both arches; an arm64
+    package's wheels are arm64's all the same."""
+    write_catalog(archives, versions, path)
+    data: dict[str, Any] = tomlio.load(path)
+    data["artifacts"] += [{**artifact, "arch": "arm64"} for artifact in data["artifacts"]]
+    for stack in data["stacks"]:
+        stack["archs"] = ["amd64", "arm64"]
+    tomlio.write_atomic(path, data)
+    return path
+
+
 @dataclass
 class BuildResult:
     returncode: int
