@@ -14,7 +14,7 @@ from tests.support.runtimes import RuntimeArchives, host_interpreters
 # Tiers from slowest to fastest. pytest-xdist workers run their share in collection order, so
 # the long builds start first and the many sub-second tests fill the end of the run, instead of
 # one worker finishing a 30-second build alone while the other has nothing left to do.
-_TIER_ORDER = ("integration", "contract", "unit")
+_TIER_ORDER = ("lifecycle", "integration", "contract", "unit")
 _TESTS = Path(__file__).parent
 
 

@@ -15,9 +15,9 @@ import pytest
 
 from cnb_python.cnb import tomlio
 from cnb_python.dev.targets import host_target
+from tests.support.bare_build import LifecycleDirs
 from tests.support.catalogs import Entry, StackSpec, write_catalog
 from tests.support.httpserver import FaultyServer
-from tests.support.lifecycle import LifecycleDirs
 from tests.support.runtimes import RuntimeArchives
 
 ARCH = host_target().arch

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cnb_python.cnb import tomlio
 from cnb_python.dev.targets import host_target
-from tests.support.lifecycle import LifecycleDirs
+from tests.support.bare_build import LifecycleDirs
 
 
 def restore(layers: Path, name: str, *, directory: bool) -> None:

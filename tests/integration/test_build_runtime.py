@@ -24,9 +24,9 @@ import pytest
 from cnb_python.cnb import tomlio
 from cnb_python.dev.runtime_archive import Layout, RuntimeArchive
 from cnb_python.dev.targets import host_target
+from tests.support.bare_build import LifecycleDirs
 from tests.support.catalogs import Entry, StackSpec, write_catalog
 from tests.support.httpserver import FaultyServer, Stall, Status, Truncate
-from tests.support.lifecycle import LifecycleDirs
 from tests.support.runtimes import RuntimeArchives
 
 CLI = [sys.executable, "-c", "import sys; from cnb_python.cli import main; sys.exit(main())"]
