@@ -33,6 +33,8 @@ def build(ctx: BuildContext, env: dict[str, str], output: Output) -> None:
     catalog = load_catalog(ctx.platform_env)
     previous_series = python_layer.read_previous_series(ctx.layers_dir)
     resolution = resolve_python(ctx.app_dir, ctx.platform_env, ctx.target, catalog, previous_series)
+    if resolution.stack_note:
+        output.step(resolution.stack_note)
     output.step(resolution.summary())
     for warning in resolution.warnings:
         output.warning(warning.title, warning.lines)

@@ -67,6 +67,7 @@ class Resolution:
     artifact: ResolvedArtifact
     requested: RequestedPython
     warnings: tuple[ResolutionWarning, ...] = ()
+    stack_note: str = ""  # why this stack, when it is not simply the one the target names
 
     def summary(self) -> str:
         """The build's one-line decision, e.g. `Python 3.12.14 (from .python-version: 3.12) ...`."""
@@ -83,7 +84,8 @@ def resolve_python(
     catalog: Catalog,
     previous_series: str | None,
 ) -> Resolution:
-    stack = select_stack(catalog, target)
+    stack_choice = select_stack(catalog, target)
+    stack = stack_choice.stack
     warnings: list[ResolutionWarning] = []
     if stack.status == "deprecated":
         supported = tuple(s.id for s in catalog.stacks if s.status == "supported")
@@ -109,6 +111,7 @@ def resolve_python(
         ),
         requested=requested,
         warnings=tuple(warnings),
+        stack_note=stack_choice.note,
     )
 
 

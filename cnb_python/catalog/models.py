@@ -70,6 +70,9 @@ class Stack(_Model):
     series: tuple[str, ...] = Field(min_length=1)
     default: str
     status: Status = "supported"
+    # The stack of every glibc Linux target that no other stack names (see catalog/stacks.py):
+    # it has no distro of its own, and only artifacts that run anywhere ("*") serve it.
+    portable: bool = False
 
     @field_validator("series")
     @classmethod
@@ -180,6 +183,9 @@ class Catalog(_Model):
     def find_stack(self, stack_id: str) -> Stack | None:
         return next((stack for stack in self.stacks if stack.matches_id(stack_id)), None)
 
+    def portable_stack(self) -> Stack | None:
+        return next((stack for stack in self.stacks if stack.portable), None)
+
     def find_series(self, version: str) -> Series | None:
         return next((series for series in self.series if series.version == version), None)
 
@@ -275,6 +281,8 @@ def cross_check(catalog: Catalog) -> list[str]:
         for alias in s.aliases
     ]
     problems += _duplicates(names, "id/aliases")
+    portable = [f"stacks[{i}] ({s.id})" for i, s in enumerate(catalog.stacks) if s.portable]
+    problems += [f"{entry} portable: duplicates {portable[0]}" for entry in portable[1:]]
     problems += _overlapping_artifacts(catalog.artifacts)
     problems += _check_stacks(catalog, declared)
     problems += _check_artifacts(catalog, declared)
@@ -287,6 +295,11 @@ def _check_stacks(catalog: Catalog, declared: set[str]) -> list[str]:
         entry = f"stacks[{index}] ({stack.id})"
         if bool(stack.distro) != bool(stack.distro_version):
             problems.append(f"{entry} distro: distro and distro-version go together")
+        if stack.portable and stack.distro:
+            problems.append(
+                f"{entry} portable: a portable stack serves every distro no other stack names, "
+                "so it has no distro of its own"
+            )
         for series in stack.series:
             if series not in declared:
                 problems.append(f"{entry} series: {series} has no [[series]] entry")

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cnb_python.catalog.models import Stack
+from cnb_python.cnb.context import Target
+
 
 @dataclass(frozen=True)
 class ResolutionWarning:
@@ -101,4 +104,30 @@ def previous_build_used(series: str) -> ResolutionWarning:
             "or you request a different version.",
             _write_step(series),
         ),
+    )
+
+
+# -- how the stack was chosen (one informational line in the build log, not a warning) ------
+
+
+def _distro(target: Target) -> str:
+    return f"{target.distro_name} {target.distro_version}".strip()
+
+
+def portable_stack_used(target: Target) -> str:
+    if target.distro_name and target.distro_version:
+        return f"{_distro(target)} is not a named stack: using portable CPython builds"
+    if target.distro_name:
+        return (
+            f"The run image names its distro ({target.distro_name}) but not its version "
+            "(label io.buildpacks.base.distro.version): using portable CPython builds"
+        )
+    return "The run image names no distro: using portable CPython builds"
+
+
+def stack_id_overruled(named: Stack, target: Target, chosen: Stack) -> str:
+    using = "using portable CPython builds" if chosen.portable else f"using {chosen.id}"
+    return (
+        f"CNB_STACK_ID {target.stack_id} is {named.distro} {named.distro_version}, but the run "
+        f"image is {_distro(target)}: {using}"
     )

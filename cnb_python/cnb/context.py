@@ -2,8 +2,8 @@
 
 Read from `CNB_*` variables (Buildpack API >= 0.8). The positional arguments the lifecycle still
 passes are ignored on purpose. The target comes from `CNB_TARGET_*`; when the distro is
-missing (kpack drives Platform API 0.9, where it may be) we fall back to `/etc/os-release` of
-the build container, as the lifecycle itself does. `CNB_STACK_ID` is deprecated but builder
+missing altogether (an old lifecycle) we fall back to `/etc/os-release` of the build
+container, as the lifecycle itself does. `CNB_STACK_ID` is deprecated but builder
 images such as heroku-24-build still set it, and it is the only way to tell scalingo-22 from a
 generic jammy image, so it is kept as an optional stack id.
 """
@@ -58,15 +58,19 @@ def _host_arch() -> str:
 
 
 def target_from_env(env: Mapping[str, str], os_release: Path = OS_RELEASE) -> Target:
+    """The target the lifecycle describes. Only when it names no distro at all (an old
+    lifecycle) does the build container's os-release stand in, as the lifecycle itself does
+    for a run image without distro labels. A name without a version (a run image with only the
+    name label) is kept as it is: the build image's version says nothing of the run image's."""
     distro_name = env.get("CNB_TARGET_DISTRO_NAME", "")
     distro_version = env.get("CNB_TARGET_DISTRO_VERSION", "")
-    if not distro_name or not distro_version:
+    if not distro_name and not distro_version:
         try:
             release = parse_os_release(os_release.read_text(encoding="utf-8", errors="replace"))
         except OSError:
             release = {}
-        distro_name = distro_name or release.get("ID", "")
-        distro_version = distro_version or release.get("VERSION_ID", "")
+        distro_name = release.get("ID", "")
+        distro_version = release.get("VERSION_ID", "")
     return Target(
         os=env.get("CNB_TARGET_OS") or "linux",
         arch=env.get("CNB_TARGET_ARCH") or _host_arch(),

@@ -52,6 +52,8 @@ def resolve_command(args: argparse.Namespace) -> int:
         print(json.dumps(as_json(resolution), indent=2))
         return 0
     output = Output.for_environment(env)
+    if resolution.stack_note:
+        output.step(resolution.stack_note)
     output.step(resolution.summary())
     output.detail(f"url: {resolution.artifact.url}")
     output.detail(f"sha256: {resolution.artifact.sha256}")
@@ -69,6 +71,7 @@ def as_json(resolution: Resolution) -> dict[str, object]:
         "key": requested.origin.key,
         "requested": requested.origin.value,
         "stack": resolution.stack_id,
+        "stack_note": resolution.stack_note,
         "arch": resolution.arch,
         "url": resolution.artifact.url,
         "catalog_url": resolution.artifact.catalog_url,

@@ -7,9 +7,9 @@ extracted like any other. The archive is made by `cnb_python.dev.runtime_archive
 code the test suite uses.
 
 Stacks: the catalog lists every stack of the built-in catalog (same ids, aliases and distros,
-so `--stack heroku-24` or a noble target resolve as they would online) plus one for this
-machine's own distro (a local build without `--target` describes the host, which may be no
-Ubuntu at all). Each offers only the mirrored series, as its default, and only this machine's
+so `--stack heroku-24` or a noble target resolve as they would online), the portable one
+included, which serves a local build without `--target` on a distro no stack names (this
+machine's). Each offers only the mirrored series, as its default, and only this machine's
 arch: the archive runs on this CPU and this glibc, nowhere else.
 """
 
@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from cnb_python.catalog.loader import builtin_catalog, load_from
 from cnb_python.cnb import tomlio
 from cnb_python.dev.runtime_archive import RuntimeArchive, build_runtime_archive, probe
-from cnb_python.dev.targets import host_target
 from cnb_python.output import Output
 
 if TYPE_CHECKING:
@@ -76,7 +75,6 @@ def _run(args: argparse.Namespace) -> int:
 
 def mirror_catalog(archive: RuntimeArchive) -> dict[str, Any]:
     builtin = builtin_catalog()
-    host = host_target()
     stacks: list[dict[str, Any]] = []
     for stack in builtin.stacks:
         stacks.append(
@@ -87,18 +85,7 @@ def mirror_catalog(archive: RuntimeArchive) -> dict[str, Any]:
                 distro_version=stack.distro_version,
                 archive=archive,
                 status=stack.status,
-            )
-        )
-    host_id = f"host-{host.distro_name or 'linux'}-{host.distro_version or 'unknown'}"
-    if all(s["id"] != host_id for s in stacks):
-        stacks.append(
-            _stack(
-                host_id,
-                aliases=[],
-                distro=host.distro_name,
-                distro_version=host.distro_version,
-                archive=archive,
-                status="supported",
+                portable=stack.portable,
             )
         )
     known = builtin.find_series(archive.series)
@@ -133,6 +120,7 @@ def _stack(
     distro_version: str,
     archive: RuntimeArchive,
     status: str,
+    portable: bool,
 ) -> dict[str, Any]:
     return {
         "id": stack_id,
@@ -144,6 +132,8 @@ def _stack(
         "default": archive.series,
         # An end-of-life stack would refuse every build; the mirror is for local builds.
         "status": "deprecated" if status == "end-of-life" else status,
+        # Only where true: releases before the key existed refuse unknown keys.
+        **({"portable": True} if portable else {}),
     }
 
 

@@ -124,6 +124,32 @@ class UnknownStack(BuildpackError):
 
 
 @dataclass(eq=False)
+class MuslTarget(BuildpackError):
+    """The run image is a musl libc distro: no CPython build in the catalog runs there."""
+
+    distro: str
+    version: str
+
+    def message(self) -> Message:
+        name = f"{self.distro} {self.version}".strip()
+        return Message(
+            title=f"Python cannot be installed on {name}: it uses musl libc, not glibc",
+            found=(
+                f"The run image says it is {name} (io.buildpacks.base.distro.name and .version, "
+                "or its /etc/os-release).",
+                "The CPython builds this buildpack installs (python-build-standalone's) need "
+                "glibc 2.17 or newer; they cannot run on musl.",
+            ),
+            fix=(
+                "Build on a glibc-based stack: Debian, Ubuntu, UBI/RHEL, Amazon Linux 2023, or "
+                "the heroku-* and scalingo-* stacks.",
+                "Or set BP_PYTHON_CATALOG to a catalog with CPython builds made for this stack "
+                "(a [[stacks]] entry for it, and artifacts that list it).",
+            ),
+        )
+
+
+@dataclass(eq=False)
 class StackEndOfLife(BuildpackError):
     stack: str
     supported: tuple[str, ...]

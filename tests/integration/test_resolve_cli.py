@@ -476,4 +476,46 @@ def test_subprocess_catalog_check_of_the_builtin_catalog() -> None:
     builtin = Path(__file__).resolve().parents[2] / "cnb_python" / "catalog" / "catalog.toml"
     done = run_cli("catalog", "check", str(builtin), env={})
     assert done.returncode == 0, done.stderr
-    assert "valid catalog (schema 1): 10 stacks, 7 series" in done.stdout
+    assert "valid catalog (schema 1): 11 stacks, 7 series" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "stack", "note"),
+    [
+        (["--distro", "ubuntu", "--distro-version", "24.04"], "ubuntu-24.04", ""),
+        (["--stack", "heroku-24", "--distro", "ubuntu", "--distro-version", "24.04"],
+         "heroku-24", ""),
+        (["--distro", "debian", "--distro-version", "12"], "portable",
+         "debian 12 is not a named stack: using portable CPython builds"),
+        (["--distro", "rhel", "--distro-version", "9"], "portable",
+         "rhel 9 is not a named stack: using portable CPython builds"),
+        (["--distro", "amzn", "--distro-version", "2023"], "portable",
+         "amzn 2023 is not a named stack: using portable CPython builds"),
+        ([], "portable", "The run image names no distro: using portable CPython builds"),
+        (["--stack", "heroku-24", "--distro", "debian", "--distro-version", "12"], "portable",
+         "CNB_STACK_ID heroku-24 is ubuntu 24.04, but the run image is debian 12: "
+         "using portable CPython builds"),
+    ],
+)  # fmt: skip
+def test_resolve_names_the_stack_each_target_gets_and_why(
+    args: list[str], stack: str, note: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The built-in catalog: named stacks for what they name, the portable one otherwise."""
+    assert main(["resolve", str(tmp_path), "--arch", "amd64", *args, "--json"]) == 0
+    decision = json.loads(capsys.readouterr().out)
+    assert (decision["stack"], decision["stack_note"]) == (stack, note)
+    assert main(["resolve", str(tmp_path), "--arch", "amd64", *args]) == 0
+    text = capsys.readouterr().out
+    assert f" for {stack} amd64" in text
+    assert text.startswith(f"- {note}\n- Python " if note else "- Python ")
+
+
+def test_resolve_refuses_a_musl_target_with_one_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["resolve", str(tmp_path), "--arch", "amd64", "--distro", "alpine"]
+    assert main([*args, "--distro-version", "3.20"]) == 1
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "ERROR: Python cannot be installed on alpine 3.20: it uses musl libc, not glibc" in text
+    assert "Traceback" not in text

@@ -157,15 +157,18 @@ def stack_files(users: Users, os_release: str | None) -> tuple[oci.File, ...]:
     return tuple(files)
 
 
-def ubuntu_stack(users: Users, version: str = "24.04") -> Stack:
-    release = f'ID=ubuntu\nVERSION_ID="{version}"\n'
+def labelled_stack(users: Users, distro: tuple[str, str] | None) -> Stack:
+    """A stack whose run image carries `distro` as its labels and os-release (None: an
+    unlabelled image without an os-release)."""
+    release = f'ID={distro[0]}\nVERSION_ID="{distro[1]}"\n' if distro else None
     image = oci.RunImage(
-        arch=ARCH,
-        user=users.run.ids,
-        distro=("ubuntu", version),
-        files=stack_files(users, release),
+        arch=ARCH, user=users.run.ids, distro=distro, files=stack_files(users, release)
     )
     return Stack(users.build, image)
+
+
+def ubuntu_stack(users: Users, version: str = "24.04") -> Stack:
+    return labelled_stack(users, ("ubuntu", version))
 
 
 PlatformFactory = Callable[..., Platform]

@@ -44,6 +44,7 @@ STACKS = {
     "ubuntu-22.04": ("3.10", "3.14"),
     "ubuntu-24.04": ("3.10", "3.14"),
     "ubuntu-26.04": ("3.10", "3.14"),
+    "portable": ("3.8", "3.14"),
 }
 
 
@@ -108,10 +109,12 @@ def test_each_default_resolves_on_every_arch(tmp_path: Path, stack_id: str) -> N
         )
 
 
-def test_python_38_is_offered_on_scalingo_20_only() -> None:
+def test_python_38_is_offered_on_scalingo_20_of_the_named_stacks_only() -> None:
+    # The portable stack offers every series python-build-standalone builds (3.8 and 3.9
+    # behind BP_PYTHON_ALLOW_EOL, like everywhere).
     catalog = builtin_catalog()
-    assert catalog.stacks_offering("3.8") == ["scalingo-20"]
-    assert catalog.stacks_offering("3.9") == ["scalingo-20", "scalingo-22"]
+    assert catalog.stacks_offering("3.8") == ["scalingo-20", "portable"]
+    assert catalog.stacks_offering("3.9") == ["scalingo-20", "scalingo-22", "portable"]
 
 
 def test_heroku_22_is_amd64_only() -> None:
@@ -141,11 +144,37 @@ def test_every_artifact_has_a_sha256_and_serves_every_stack() -> None:
         (Target("linux", "amd64", stack_id="io.buildpacks.stacks.noble"), "ubuntu-24.04"),
         (Target("linux", "amd64", distro_name="ubuntu", distro_version="22.04"), "ubuntu-22.04"),
         (Target("linux", "amd64", "", "ubuntu", "20.04", "some-other-stack"), "ubuntu-20.04"),
-        (Target("linux", "amd64", "", "ubuntu", "24.04", "scalingo-22"), "scalingo-22"),
+        (Target("linux", "amd64", "", "ubuntu", "22.04", "scalingo-22"), "scalingo-22"),
+        (Target("linux", "amd64", "", "ubuntu", "24.04", "heroku-24"), "heroku-24"),
+        # The run image is where the app runs: a stack id of another distro is overruled.
+        (Target("linux", "amd64", "", "ubuntu", "24.04", "scalingo-22"), "ubuntu-24.04"),
+        (Target("linux", "amd64", "", "debian", "12", "heroku-24"), "portable"),
+        (Target("linux", "amd64", "", "debian", "12"), "portable"),
+        (Target("linux", "arm64", "", "debian", "11"), "portable"),
+        (Target("linux", "amd64", "", "debian", "13"), "portable"),
+        (Target("linux", "amd64", "", "rhel", "8"), "portable"),
+        (Target("linux", "arm64", "", "rhel", "9"), "portable"),
+        (Target("linux", "amd64", "", "amzn", "2023"), "portable"),
+        (Target("linux", "amd64"), "portable"),
     ],
 )
-def test_generic_stacks_win_distro_matches(target: Target, expected: str) -> None:
-    assert match_stack(builtin_catalog(), target).id == expected
+def test_named_stacks_first_then_the_distro_then_portable(target: Target, expected: str) -> None:
+    assert match_stack(builtin_catalog(), target).stack.id == expected
+
+
+def test_the_portable_stack_offers_every_series_with_the_newest_patch_by_default(
+    tmp_path: Path,
+) -> None:
+    catalog = builtin_catalog()
+    portable = catalog.portable_stack()
+    assert portable is not None
+    assert portable.default == max(portable.series, key=version_key)
+    target = Target("linux", "amd64", distro_name="debian", distro_version="12")
+    resolution = resolve_python(tmp_path, {}, target, catalog, None)
+    assert resolution.stack_id == "portable"
+    assert resolution.stack_note == "debian 12 is not a named stack: using portable CPython builds"
+    newest = catalog.newest_patches(portable, "amd64")
+    assert resolution.version == newest[portable.default]
 
 
 def test_the_builtin_catalog_is_small_and_marked_generated() -> None:
