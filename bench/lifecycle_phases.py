@@ -17,7 +17,6 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,8 +34,8 @@ from tests.support.users import (  # noqa: E402
     RUN_USER,
     ensure_user,
     group_lines,
-    open_to_all,
     passwd_lines,
+    reachable_dir,
 )
 
 PHASES = ("analyzer", "detector", "restorer", "builder", "exporter")
@@ -101,8 +100,7 @@ def main() -> int:
         raise SystemExit('needs root and the lifecycle: eval "$(scripts/install-lifecycle)"')
     build_user, run_user = ensure_user(BUILD_USER), ensure_user(RUN_USER)
     env = tls_env()
-    with tempfile.TemporaryDirectory(prefix="bench-lifecycle-") as scratch:
-        root = open_to_all(Path(scratch))
+    with reachable_dir("bench-lifecycle") as root:
         (root / "served").mkdir()
         with FaultyServer(root / "served") as server:
             buildpack = package(root / "package", serve_catalog(root, server))

@@ -64,3 +64,16 @@ def run(
     if check and result.returncode != 0:
         raise CommandFailed(tuple(args), result.returncode, result.stdout or "")
     return result
+
+
+def start_detached(argv: Sequence[str], *, env: Mapping[str, str]) -> None:
+    """Start `argv` with exactly `env` and leave it running on its own (its own session, no
+    terminal, output discarded): for clean-up the caller must not wait for."""
+    subprocess.Popen(
+        [which(argv[0], env), *argv[1:]],
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )

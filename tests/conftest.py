@@ -10,6 +10,7 @@ import pytest
 from tests.support.devbuild import DevApps
 from tests.support.httpserver import FaultyServer
 from tests.support.runtimes import RuntimeArchives, host_interpreters
+from tests.support.users import reachable_dir
 
 # Tiers from slowest to fastest. pytest-xdist workers run their share in collection order, so
 # the long builds start first and the many sub-second tests fill the end of the run, instead of
@@ -56,3 +57,11 @@ def dev_app(runtime_archives: RuntimeArchives, tmp_path: Path) -> DevApps:
     """`dev_app("pip_basic")`: a copy of a fixture app, built with `.build()` by the real
     buildpack through `cnb-python dev build` (see tests/support/devbuild.py)."""
     return DevApps(runtime_archives, tmp_path / "dev-apps")
+
+
+@pytest.fixture
+def reachable_tmp() -> Iterator[Path]:
+    """A temporary directory other users (a build or run user) can reach: `tmp_path` cannot
+    be (tests/support/users.py)."""
+    with reachable_dir("test") as path:
+        yield path

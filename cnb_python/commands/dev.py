@@ -215,7 +215,8 @@ def build_command(args: argparse.Namespace) -> int:
 def _mounted(args: argparse.Namespace) -> tuple[WorkDir, str]:
     """The last build's image, back at the paths it was built at; and its buildpack id."""
     work = _work(args)
-    record = image.mount_image(work, args.app_dir)
+    with work.locked():  # not while a build moves the layers
+        record = image.mount_image(work, args.app_dir)
     return work, record.buildpack_id
 
 

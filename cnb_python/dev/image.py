@@ -25,7 +25,7 @@ from typing import Any
 
 from cnb_python.cnb import tomlio
 from cnb_python.dev.validate import LayerTypes, read_layer_types
-from cnb_python.dev.workdir import WorkDir, escape_id, set_mtimes
+from cnb_python.dev.workdir import WorkDir, escape_id, link_tree, set_mtimes
 from cnb_python.errors import DevExportFailed, DevNotBuilt
 from cnb_python.output import Output
 
@@ -118,13 +118,13 @@ def mount_image(work: WorkDir, app_dir: Path) -> Record:
     buildpack_id = record.buildpack_id
     stored = stored_layers(work, buildpack_id)
     if stored.is_dir():
-        shutil.rmtree(work.layers, ignore_errors=True)
-        shutil.rmtree(work.workspace, ignore_errors=True)
+        work.discard(work.layers)
+        work.discard(work.workspace)
         work.layers.mkdir(parents=True)
         stored.rename(work.buildpack_layers(buildpack_id))
         if (work.image / "workspace").is_dir():
             (work.image / "workspace").rename(work.workspace)
-        shutil.rmtree(work.image / "layers", ignore_errors=True)
+        work.discard(work.image / "layers")
     return record
 
 
@@ -185,7 +185,7 @@ def _write_cache(
     """The cacher: `cache = true` layers with contents (launch ones stay for the image)."""
     cache = Record(image.buildpack_id)
     new_cache = work.root / "cache.new"
-    shutil.rmtree(new_cache, ignore_errors=True)
+    work.discard(new_cache)
     (new_cache / "layers").mkdir(parents=True)
     for name, types in sorted(layers.items()):
         source = layers_dir / name
@@ -196,12 +196,14 @@ def _write_cache(
             types.launch, types.build, types.cache, _layer_data(layers_dir, name), sha
         )
         if types.launch:
-            shutil.copytree(source, new_cache / "layers" / name, symlinks=True)
+            # The image keeps this directory: the cache gets the same files, linked.
+            link_tree(source, new_cache / "layers" / name)
         else:
             source.rename(new_cache / "layers" / name)
     _copy_sboms(layers_dir, set(cache.layers), new_cache / "layers")
     cache.save(new_cache / "metadata.json")
-    shutil.rmtree(work.cache, ignore_errors=True)
+    # Old cache out, new cache in: a kill in between leaves no cache, never half of one.
+    work.discard(work.cache)
     new_cache.rename(work.cache)
 
 
@@ -234,20 +236,20 @@ def export(
         output.detail(f"Reusing layer '{buildpack_id}:{name}' from the previous image")
 
     new_image = work.root / "image.new"
-    shutil.rmtree(new_image, ignore_errors=True)
+    work.discard(new_image)
     new_image.mkdir()
     _copy_sboms(layers_dir, set(image.layers) | {"launch"}, new_image / "sbom")
     if (layers_dir / "launch.toml").exists():
         shutil.copy2(layers_dir / "launch.toml", new_image / "launch.toml")
     image.save(new_image / "metadata.json")
-    shutil.rmtree(work.image, ignore_errors=True)
+    work.discard(work.image)
     new_image.rename(work.image)
 
     # What is left in the layers dir is now exactly the image's filesystem: launch layers.
     for entry in list(layers_dir.iterdir()):
         if entry.is_dir() and not entry.is_symlink():
             if entry.name not in image.layers:
-                shutil.rmtree(entry)
+                work.discard(entry)
         else:
             entry.unlink()
     # The image's files carry the exporter's normalised timestamp, the app's too.

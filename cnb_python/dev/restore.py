@@ -24,13 +24,14 @@ image for launch layers and from the cache for cached layers.
 from __future__ import annotations
 
 import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
 from cnb_python.cnb import tomlio
 from cnb_python.dev import image as image_store
 from cnb_python.dev.image import Record
-from cnb_python.dev.workdir import WorkDir, set_mtimes
+from cnb_python.dev.workdir import WorkDir, every_path, link_tree, set_mtimes
 from cnb_python.output import Output
 
 
@@ -117,8 +118,15 @@ def restore(
             output.detail(f'Removing "{buildpack_id}:{name}", wrong sha')
             (layers_dir / f"{name}.toml").unlink()
             continue
+        source = cache_layers_dir / name
+        if not source.is_dir():
+            # What the lifecycle does when it cannot read a layer from its cache.
+            output.warning(f'Failed to restore data for "{buildpack_id}:{name}": not in the cache')
+            continue
         output.detail(f'Restoring data for "{buildpack_id}:{name}" from cache')
-        shutil.copytree(cache_layers_dir / name, layers_dir / name, symlinks=True)
+        # Linked, not copied: `untrust_rewritten` drops from the cache a layer whose shared
+        # files a failed build rewrote in place.
+        link_tree(source, layers_dir / name)
         set_mtimes(layers_dir / name, None)
         restored[name] = "cache"
 
@@ -152,7 +160,7 @@ def prepare_rebuild(
     else:
         cache = Record.load(image_store.cache_record_path(work), buildpack_id)
         output.step("Layer cache found" if cache else "Layer cache not found")
-    shutil.rmtree(work.layers, ignore_errors=True)
+    work.discard(work.layers)
     restore(
         work.buildpack_layers(buildpack_id),
         buildpack_id=buildpack_id,
@@ -164,3 +172,34 @@ def prepare_rebuild(
         output=output,
     )
     return previous
+
+
+def untrust_rewritten(work: WorkDir, buildpack_id: str, since_ns: int, output: Output) -> list[str]:
+    """After a failed build: drop from the cache every layer whose files the build rewrote in
+    place. Restored layers share their files with the cache (hard links); a successful build
+    writes a new cache from what it left, but a failed one leaves the old cache, which must
+    not hold what the build half-changed. A shared file (more than one link) whose inode
+    changed after `since_ns` (when bin/build started) was written through; a file replaced,
+    added or removed leaves the cache's own copy alone. Returns the dropped layers."""
+    record_path = image_store.cache_record_path(work)
+    cache = Record.load(record_path, buildpack_id)
+    if cache is None:
+        return []
+    layers_dir = work.buildpack_layers(buildpack_id)
+    dropped = []
+    for name in sorted(cache.layers):
+        live = layers_dir / name
+        if live.is_dir() and any(_rewritten(path, since_ns) for path in every_path(live)):
+            dropped.append(name)
+    for name in dropped:
+        output.detail(f'Dropping "{buildpack_id}:{name}" from the cache: the build changed it')
+        del cache.layers[name]
+        work.discard(work.cache / "layers" / name)
+    if dropped:
+        cache.save(record_path)
+    return dropped
+
+
+def _rewritten(path: Path, since_ns: int) -> bool:
+    info = path.lstat()
+    return stat.S_ISREG(info.st_mode) and info.st_nlink > 1 and info.st_ctime_ns > since_ns

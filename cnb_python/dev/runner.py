@@ -19,7 +19,8 @@ from __future__ import annotations
 import shlex
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from cnb_python import proc
 from cnb_python.cnb import exit_codes, tomlio
 from cnb_python.cnb.context import Target
 from cnb_python.cnb.env import apply_platform_env
-from cnb_python.dev import group, image, restore, targets, users, validate
+from cnb_python.dev import group, image, project, restore, targets, users, validate
 from cnb_python.dev.descriptor import Descriptor
 from cnb_python.dev.users import Identity, Ids
 from cnb_python.dev.workdir import WorkDir
@@ -163,7 +164,7 @@ def _build(
     with tempfile.TemporaryDirectory(prefix="bp-plan.", dir=work.tmp) as plan_dir:
         plan_path = Path(plan_dir) / "plan.toml"
         group.write_buildpack_plan(plan_path, entries)
-        phase.identity.chown(Path(plan_dir), work.layers)
+        phase.identity.chown(Path(plan_dir))
         platform = str(work.platform)
         env = phase.env(
             {
@@ -238,6 +239,83 @@ def _build_identity(
     return Identity(ids, home=None if ids is None else work.root / "home")
 
 
+def _phases(
+    options: BuildOptions, phase: _Phase, target_vars: Mapping[str, str], output: Output
+) -> Sequence[str]:
+    """Detect, restore, build, validate, export: what one build does to the work directory."""
+    descriptor, work = phase.descriptor, phase.work
+    # Analysis and restore happen before detect in the lifecycle too (Platform API >= 0.7),
+    # but the app copy must be fresh for detect, so move the old image aside first.
+    image.unmount_image(work, descriptor.id)
+    descriptor_file = project.read(options.app_dir.resolve())
+    work.fresh_workspace(options.app_dir.resolve(), _keep(descriptor_file, output))
+    work.fresh_platform({**(descriptor_file.env if descriptor_file else {}), **options.env})
+    phase.identity.chown(work.workspace)
+    entries = _detect(phase, target_vars, output)
+    previous = _restore(options, phase, output)
+    phase.identity.chown(work.layers)
+    # From here the restored layers' files are shared with the cache (restore.py): a failed
+    # build must not leave in the cache what it rewrote.
+    started_ns = time.time_ns()
+    try:
+        _build(phase, entries, target_vars, output)
+        warnings = _validate_and_export(descriptor, work, entries, previous, output)
+    except BaseException:
+        restore.untrust_rewritten(work, descriptor.id, started_ns, output)
+        raise
+    output.step(f"Built {options.app_dir.resolve()}: run it with `{launch_hint(options)}`")
+    return warnings
+
+
+def _keep(found: project.Project | None, output: Output) -> Callable[[str], bool] | None:
+    """What of the app the workspace gets, and the log lines that say why (project.toml)."""
+    if found is None:
+        return None
+    if not found.schema_declared:
+        output.warning(
+            "No schema version declared in project.toml, defaulting to schema version 0.1",
+            ['pack says the same; add [_] schema-version = "0.3" to use [io.buildpacks].'],
+        )
+    names = ", ".join(sorted(found.env)) or "none"
+    output.step(f"project.toml (schema {found.schema}): build env {names}")
+    if found.include or found.exclude:
+        kind = "include" if found.include else "exclude"
+        output.detail(
+            f"Copying the app with its {kind} patterns: {', '.join(found.include or found.exclude)}"
+        )
+    if found.ignored:
+        output.detail(f"Not used here (dev builds with --buildpack): {', '.join(found.ignored)}")
+    return found.file_filter()
+
+
+def _validate_and_export(
+    descriptor: Descriptor,
+    work: WorkDir,
+    entries: list[dict[str, Any]],
+    previous: image.Record | None,
+    output: Output,
+) -> Sequence[str]:
+    output.header("Validating")
+    layers_dir = work.buildpack_layers(descriptor.id)
+    report, layers = validate.validate_build_outputs(
+        layers_dir,
+        plan_names=[entry["name"] for entry in entries],
+        sbom_formats=descriptor.sbom_formats,
+    )
+    for warning in report.warnings:
+        output.warning(warning)
+    if report.violations:
+        raise DevValidationFailed(descriptor.label, tuple(report.violations))
+    output.step("All outputs follow the Buildpack API")
+
+    output.header("Exporting")
+    image.export(work, descriptor.id, layers, previous, output)
+    for name, types in sorted(layers.items()):
+        flags = [flag for flag in ("launch", "build", "cache") if getattr(types, flag)]
+        output.detail(f"Layer {name}: {', '.join(flags) or 'not kept'}")
+    return report.warnings
+
+
 def build(options: BuildOptions, output: Output, parent_env: Mapping[str, str]) -> Sequence[str]:
     """One `dev build`; returns the warnings the validator found (violations raise)."""
     app_dir = options.app_dir.resolve()
@@ -278,37 +356,10 @@ def build(options: BuildOptions, output: Output, parent_env: Mapping[str, str]) 
         base_env["HOME"] = str(identity.home)
         output.detail(f"Building as user {identity.ids[0]}:{identity.ids[1]}")
 
-    # Analysis and restore happen before detect in the lifecycle too (Platform API >= 0.7),
-    # but the app copy must be fresh for detect, so move the old image aside first.
-    image.unmount_image(work, descriptor.id)
-    work.fresh_workspace(app_dir)
-    work.fresh_platform(options.env)
-    identity.chown(work.workspace)
-    phase = _Phase(descriptor, work, base_env, identity)
-    entries = _detect(phase, target_vars, output)
-    previous = _restore(options, phase, output)
-    _build(phase, entries, target_vars, output)
-
-    output.header("Validating")
-    layers_dir = work.buildpack_layers(descriptor.id)
-    report, layers = validate.validate_build_outputs(
-        layers_dir,
-        plan_names=[entry["name"] for entry in entries],
-        sbom_formats=descriptor.sbom_formats,
-    )
-    for warning in report.warnings:
-        output.warning(warning)
-    if report.violations:
-        raise DevValidationFailed(descriptor.label, tuple(report.violations))
-    output.step("All outputs follow the Buildpack API")
-
-    output.header("Exporting")
-    image.export(work, descriptor.id, layers, previous, output)
-    for name, types in sorted(layers.items()):
-        flags = [flag for flag in ("launch", "build", "cache") if getattr(types, flag)]
-        output.detail(f"Layer {name}: {', '.join(flags) or 'not kept'}")
-    output.step(f"Built {app_dir}: run it with `{launch_hint(options)}`")
-    return report.warnings
+    with work.locked():
+        work.sweep()
+        phase = _Phase(descriptor, work, base_env, identity)
+        return _phases(options, phase, target_vars, output)
 
 
 def launch_hint(options: BuildOptions) -> str:

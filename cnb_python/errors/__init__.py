@@ -67,9 +67,11 @@ from cnb_python.errors.dev import (
     DevLaunchFailed,
     DevNotBuilt,
     DevPlatformError,
+    DevProjectTomlInvalid,
     DevUnknownProcess,
     DevUsageError,
     DevValidationFailed,
+    DevWorkDirBusy,
     InvalidEnvFileName,
 )
 from cnb_python.errors.runtime import (
@@ -102,9 +104,11 @@ __all__ = [
     "DevLaunchFailed",
     "DevNotBuilt",
     "DevPlatformError",
+    "DevProjectTomlInvalid",
     "DevUnknownProcess",
     "DevUsageError",
     "DevValidationFailed",
+    "DevWorkDirBusy",
     "DjangoInspectionFailed",
     "DownloadFailed",
     "ForbiddenEnvironment",

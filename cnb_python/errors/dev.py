@@ -159,6 +159,40 @@ class DevNotBuilt(DevPlatformError):
 
 
 @dataclass(eq=False)
+class DevProjectTomlInvalid(DevPlatformError):
+    """The app's project.toml cannot be used the way pack would use it."""
+
+    path: str
+    reason: str
+
+    def message(self) -> Message:
+        return Message(
+            title=f"The app's project.toml cannot be used: {self.reason}",
+            found=(f"In {self.path}.",),
+            fix=(
+                "Fix it as the project descriptor spec describes (pack reads the same file): "
+                "https://buildpacks.io/docs/reference/config/project-descriptor/",
+                "Or remove it.",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class DevWorkDirBusy(DevPlatformError):
+    work_dir: Path
+
+    def message(self) -> Message:
+        return Message(
+            title=f"Another cnb-python dev command is using {quoted(str(self.work_dir))}",
+            found=("Two builds of one app at once would move each other's layers.",),
+            fix=(
+                "Wait for the other command to finish, then run this one again.",
+                "Or give this build its own directory: --work DIR.",
+            ),
+        )
+
+
+@dataclass(eq=False)
 class DevUnknownProcess(DevPlatformError):
     requested: str
     available: tuple[str, ...]

@@ -40,8 +40,8 @@ from tests.support.users import (
     User,
     ensure_user,
     group_lines,
-    open_to_all,
     passwd_lines,
+    reachable_dir,
 )
 
 pytestmark = pytest.mark.network
@@ -133,11 +133,12 @@ class Buildpacks:
 
 
 @pytest.fixture(scope="session")
-def buildpacks(packaged: Packaged, tmp_path_factory: pytest.TempPathFactory) -> Buildpacks:
-    root = tmp_path_factory.mktemp("cnb-buildpacks")
-    python = install_buildpack(packaged.path, root)
-    uses = install_buildpack(TEST_BUILDPACKS / USES_CPYTHON, root)
-    return Buildpacks(root, python, uses)
+def buildpacks(packaged: Packaged) -> Iterator[Buildpacks]:
+    # Reachable by other users: `cnb-python dev` builds with the same tree as its build user.
+    with reachable_dir("buildpacks") as root:
+        python = install_buildpack(packaged.path, root)
+        uses = install_buildpack(TEST_BUILDPACKS / USES_CPYTHON, root)
+        yield Buildpacks(root, python, uses)
 
 
 def stack_files(users: Users, os_release: str | None) -> tuple[oci.File, ...]:
@@ -257,16 +258,15 @@ class DevBuilder:
 
 
 @pytest.fixture
-def dev_builder(buildpacks: Buildpacks, tmp_path: Path) -> Callable[[], DevBuilder]:
-    """`dev_builder()`: a `cnb-python dev` work dir for one app, with our installed package.
-    Both are opened to other users, so dev builds as its non-root build user."""
-    open_to_all(buildpacks.root)
+def dev_builder(buildpacks: Buildpacks, reachable_tmp: Path) -> Callable[[], DevBuilder]:
+    """`dev_builder()`: a `cnb-python dev` work dir for one app, with our installed package,
+    both reachable by other users, so dev builds as its non-root build user."""
     count = 0
 
     def make() -> DevBuilder:
         nonlocal count
         count += 1
-        work = open_to_all(tmp_path) / f"dev{count}"
+        work = reachable_tmp / f"dev{count}"
         return DevBuilder(
             buildpacks.root / buildpacks.python.escaped / buildpacks.python.version, work
         )

@@ -7,8 +7,12 @@ that). CI runs as root, so the users are created here when missing, with `userad
 
 from __future__ import annotations
 
+import contextlib
 import pwd
+import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,11 +59,16 @@ def group_lines(*users: User) -> str:
     return "\n".join(lines) + "\n"
 
 
-def open_to_all(path: Path) -> Path:
-    """Let any user reach `path`: give it, and each private directory above it, read and
-    search permission for others (pytest's temporary directories are 0700)."""
-    for directory in [path, *path.parents]:
-        mode = directory.stat().st_mode
-        if mode & 0o005 != 0o005:
-            directory.chmod(mode | 0o755)
-    return path
+@contextlib.contextmanager
+def reachable_dir(prefix: str) -> Iterator[Path]:
+    """A new directory any user can reach (0755, under /tmp), removed afterwards.
+
+    Not under pytest's temporary directories: pytest keeps those private (0700) and re-applies
+    that to its root whenever a worker starts, so opening them up races with the other
+    workers."""
+    path = Path(tempfile.mkdtemp(prefix=f"cnb-python-{prefix}-", dir="/tmp"))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
