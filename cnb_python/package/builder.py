@@ -24,7 +24,7 @@ from cnb_python.catalog.loader import (
 from cnb_python.catalog.models import Artifact, Catalog, version_key
 from cnb_python.errors.packaging import PackageMultiArchArchive, PackageOutputNotEmpty
 from cnb_python.output import Output
-from cnb_python.package import descriptor, fetch, tree
+from cnb_python.package import bytecode, descriptor, fetch, tree
 
 # The checkout (or installed tree) this module belongs to.
 SOURCE = Path(__file__).resolve().parents[2]
@@ -127,6 +127,7 @@ def _arch_tree(
         _add_offline(request, arch, catalog.catalog, staging, env=env, output=output)
     # Per tree: the junk rules name paths relative to a buildpack's root (runtime/, vendor/).
     tree.remove_junk(staging)
+    bytecode.compile_package(staging, bootstrap.series, env, output)
 
 
 def _multi_arch_tree(

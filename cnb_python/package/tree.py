@@ -5,11 +5,9 @@ mtime is set to `SOURCE_DATE_EPOCH` (1980 by default, as the lifecycle does), mo
 to 0755/0644, and bytecode and caches are removed. The `.tgz` form sorts its members, gives
 them uid/gid 0 and no owner names, and writes a gzip header without a timestamp or file name.
 
-No bytecode, the interpreter's included: every mtime here is normalised (here, and again by
-pack), which makes timestamp pycs stale, and the lifecycle keeps the directory read-only, so
-Python can never rewrite them. python-build-standalone's archives ship none anyway (its build
-removes every `__pycache__`). Detect stays cheap by importing next to nothing instead (see
-cnb_python/detect.py).
+Bytecode from the sources (and any a wheel brings) is removed here; the package's own
+unchecked-hash bytecode is compiled afterwards (`bytecode.py`), since every mtime here is
+normalised (here, and again by pack), which makes timestamp pycs stale.
 """
 
 from __future__ import annotations

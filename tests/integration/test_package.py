@@ -195,12 +195,17 @@ def test_package_holds_exactly_the_buildpack_its_runtime_and_vendored_dependenci
     assert {"pydantic", "pydantic_core", "requests", "packaging", "zstandard"} <= vendored
     machine = {"amd64": "x86_64", "arm64": "aarch64"}[ARCH]
     assert any(machine in path.name for path in (root / "vendor" / "pydantic_core").glob("*.so"))
-    junk = [
-        path
-        for path in root.rglob("*")
-        if path.name in ("__pycache__", "tests", ".pytest_cache") or path.suffix == ".pyc"
-    ]
+    junk = [path for path in root.rglob("*") if path.name in ("tests", ".pytest_cache")]
     assert junk == []
+    # Bytecode: unchecked-hash (PEP 552 flags 0b01) for every module of ours and the vendored
+    # packages, so nothing is compiled when a build starts, whatever the normalised mtimes.
+    tag = f"cpython-{packaged.series.replace('.', '')}"
+    for source in [*(root / "cnb_python").rglob("*.py"), *(root / "vendor").rglob("*.py")]:
+        pyc = source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc"
+        assert pyc.is_file(), source
+    flags = {int.from_bytes(p.read_bytes()[4:8], "little") for p in root.rglob("*.pyc")}
+    assert flags == {1}
+    assert "Compiled the buildpack's own modules with Python" in packaged.log
     assert not (root / "vendor" / "bin").exists()
     assert "Bundling Python" in packaged.log
     assert "Vendoring the buildpack's dependencies" in packaged.log
@@ -218,6 +223,7 @@ def test_packaged_buildpack_detects_builds_and_launches_without_a_usable_python(
 ) -> None:
     app = _copy_app(tmp_path, "pip_basic")
     work = tmp_path / "work"
+    packaged_hash = tree_hash(packaged.path)
 
     # No BP_PYTHON_CATALOG: the package carries the catalog it was made with.
     done = _build(app, work, packaged.path, None, bare_path)
@@ -246,7 +252,7 @@ def test_packaged_buildpack_detects_builds_and_launches_without_a_usable_python(
     assert _purls(_sbom(work, "python")) == _purls(python_sbom)
     assert {"pkg:pypi/idna@3.10", "pkg:pypi/six@1.17.0"} <= _purls(_sbom(work, "venv"))
     # The package never writes into itself, even where its directory is writable (here).
-    assert list(packaged.path.rglob("__pycache__")) == []
+    assert tree_hash(packaged.path) == packaged_hash
 
 
 @dataclass(frozen=True)
