@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from cnb_python import __version__
+from cnb_python import __version__, spdx
 from cnb_python.cnb.launch import sbom_path
 
 SPEC_VERSION = "1.5"
@@ -39,14 +39,24 @@ _LICENSE_CLASSIFIER = "License :: "
 
 @dataclass(frozen=True)
 class License:
-    """Either an SPDX expression (`License-Expression`) or a free-text name."""
+    """One of CycloneDX's three forms: an SPDX expression, an SPDX licence id, or a name.
+
+    An expression is what a distribution declared in SPDX terms (checked and canonicalised);
+    an id is what we mapped from a classifier-style name (`cnb_python.spdx`). Declared SPDX
+    text stays an expression even when it is a single id: the schema checks a `license.id`
+    against its own copy of the SPDX list, which can be older than the one `packaging` ships,
+    and an id newer than it would make the whole document invalid.
+    """
 
     expression: str = ""
+    id: str = ""
     name: str = ""
 
     def to_json(self) -> dict[str, Any]:
         if self.expression:
             return {"expression": self.expression}
+        if self.id:
+            return {"license": {"id": self.id}}
         return {"license": {"name": self.name}}
 
 
@@ -152,21 +162,40 @@ def normalized_name(name: str) -> str:
 
 
 def declared_licenses(metadata: Any) -> tuple[License, ...]:
-    """`License-Expression` (PEP 639) first, else `License`, else the licence classifiers."""
-    expression = (metadata.get("License-Expression") or "").strip()
-    if expression:
-        return (License(expression=expression),)
-    text = (metadata.get("License") or "").strip()
-    if text and text.upper() != "UNKNOWN":
-        first = text.splitlines()[0].strip()
-        if first and len(text) <= _MAX_LICENSE_NAME:
-            return (License(name=first),)
+    """`License-Expression` (PEP 639) first, else `License`, else the licence classifiers;
+    each as SPDX where it is unambiguous (`cnb_python.spdx`), else as the name it gives."""
+    for field in ("License-Expression", "License"):
+        found = _from_text(metadata.get(field) or "")
+        if found is not None:
+            return (found,)
     names = [
         classifier.rsplit(" :: ", 1)[-1].strip()
         for classifier in metadata.get_all("Classifier") or ()
         if classifier.startswith(_LICENSE_CLASSIFIER)
     ]
-    return tuple(License(name=name) for name in dict.fromkeys(names) if name)
+    return tuple(_named(name) for name in dict.fromkeys(names) if name)
+
+
+def _from_text(text: str) -> License | None:
+    """A licence field's value: an SPDX expression if it is one, else a name; None when it
+    says nothing (`UNKNOWN`) or is a whole licence text pasted in."""
+    text = text.strip()
+    if not text or text.upper() == "UNKNOWN":
+        return None
+    canonical = spdx.expression(text)
+    if canonical:
+        return License(expression=canonical)
+    first = text.splitlines()[0].strip()
+    if len(text) > _MAX_LICENSE_NAME:
+        return None
+    canonical = spdx.expression(first)
+    return License(expression=canonical) if canonical else _named(first)
+
+
+def _named(name: str) -> License:
+    """A licence given by name: its SPDX id when the name stands for exactly one licence."""
+    spdx_id = spdx.classifier_id(name)
+    return License(id=spdx_id) if spdx_id else License(name=name)
 
 
 def installed_components(site_packages: Path) -> list[Component]:

@@ -218,3 +218,52 @@ class DevLaunchFailed(DevPlatformError):
 
     def message(self) -> Message:
         return Message(title="The app cannot be launched", found=(self.reason,))
+
+
+@dataclass(eq=False)
+class DevMirrorCatalogInvalid(DevPlatformError):
+    """`dev mirror` adds to the catalog already in its directory, which must be usable."""
+
+    catalog: Path
+    problems: tuple[str, ...]
+
+    def message(self) -> Message:
+        return Message(
+            title=f"The mirror's catalog {quoted(str(self.catalog), 200)} cannot be added to",
+            found=(
+                "dev mirror adds each version to the catalog already in its directory, "
+                "and this one does not pass the catalog checks a build applies:",
+                *(f"- {problem}" for problem in self.problems),
+            ),
+            fix=(
+                f"Fix it (cnb-python catalog check {self.catalog} lists every problem), or "
+                "delete it to start the mirror again with this version only.",
+                "Or mirror into another directory: --from-host DIR.",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class DevMirrorMergeRefused(DevPlatformError):
+    """The version cannot join the mirror's catalog: together they break a catalog check."""
+
+    catalog: Path
+    adding: str
+    problems: tuple[str, ...]
+
+    def message(self) -> Message:
+        return Message(
+            title=(
+                f"Python {self.adding} cannot be added to the mirror "
+                f"{quoted(str(self.catalog), 200)}"
+            ),
+            found=(
+                "With it, the catalog would not pass the checks a build applies:",
+                *(f"- {problem}" for problem in self.problems),
+                "The catalog was left as it was.",
+            ),
+            fix=(
+                "Mirror it into another directory: --from-host DIR (a mirror made on one "
+                "machine offers that machine's arch only).",
+            ),
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
@@ -24,6 +25,7 @@ from cnb_python.cnb import tomlio
 from cnb_python.dev.targets import host_target
 from tests.support import differential, oci
 from tests.support.devbuild import CLI, FIXTURES, tls_env, write_catalog
+from tests.support.docs import documented
 from tests.support.httpserver import FaultyServer
 from tests.support.lifecycle import (
     Build,
@@ -130,6 +132,7 @@ class Buildpacks:
     root: Path
     python: BuildpackRef
     uses_cpython: BuildpackRef
+    procfile: BuildpackRef  # the stand-in for Paketo's Procfile buildpack
 
 
 @pytest.fixture(scope="session")
@@ -138,7 +141,8 @@ def buildpacks(packaged: Packaged) -> Iterator[Buildpacks]:
     with reachable_dir("buildpacks") as root:
         python = install_buildpack(packaged.path, root)
         uses = install_buildpack(TEST_BUILDPACKS / USES_CPYTHON, root)
-        yield Buildpacks(root, python, uses)
+        procfile = install_buildpack(TEST_BUILDPACKS / "procfile", root)
+        yield Buildpacks(root, python, uses, procfile)
 
 
 def stack_files(users: Users, os_release: str | None) -> tuple[oci.File, ...]:
@@ -180,13 +184,15 @@ def lifecycle_platform(
     tools: Tools, buildpacks: Buildpacks, users: Users, tmp_path: Path
 ) -> PlatformFactory:
     """`lifecycle_platform()`: a platform for one app with our buildpack alone on ubuntu
-    24.04; `group=`, `stack=` and `buildpacks=` (a `/cnb/buildpacks` tree) change that."""
+    24.04; `group=`, `order=` (`[[order]]` tables), `stack=` and `buildpacks=` (a
+    `/cnb/buildpacks` tree) change that."""
     count = 0
     installed = buildpacks
 
     def make(
         *,
         group: Sequence[BuildpackRef] | None = None,
+        order: Sequence[dict[str, Any]] | None = None,
         stack: Stack | None = None,
         buildpacks: Path | None = None,
     ) -> Platform:
@@ -198,6 +204,7 @@ def lifecycle_platform(
             buildpacks or installed.root,
             group or (installed.python,),
             stack or ubuntu_stack(users),
+            order=order,
         )
 
     return make
@@ -323,3 +330,25 @@ def http_get(port: int, path: str, log: Path, timeout: float = 60) -> str:
                     f"no answer on port {port}: {error}\n{log.read_text()}"
                 ) from None
             time.sleep(0.2)
+
+
+def run_documented(
+    name: str, cwd: Path, tools: Tools, catalog: str, *, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run the shell block of docs/operators.md marked `name` verbatim with bash in `cwd`,
+    with `pack` and `cnb-python` on PATH and `catalog` as BP_PYTHON_CATALOG (as an operator
+    behind a mirror would package); with `check`, a failing line fails the test."""
+    assert tools.pack is not None, "pack is not installed: run scripts/install-lifecycle"
+    path = f"{tools.pack.parent}:{Path(sys.executable).parent}:{os.environ['PATH']}"
+    done = subprocess.run(
+        ["bash", "-c", f"set -euxo pipefail\n{documented(name)}"],
+        cwd=cwd,
+        env={**os.environ, "PATH": path, "BP_PYTHON_CATALOG": catalog, "NO_COLOR": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0 or not check, done.stdout
+    return done

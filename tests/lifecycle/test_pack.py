@@ -9,10 +9,7 @@ operator catalog in BP_PYTHON_CATALOG (as an operator behind a mirror would pack
 
 from __future__ import annotations
 
-import os
-import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,42 +21,16 @@ from tests.lifecycle.conftest import (
     Packaged,
     PlatformFactory,
     fixture_app,
+    run_documented,
 )
 from tests.support import oci
 from tests.support.devbuild import two_arch_catalog
 from tests.support.lifecycle import BuildpackRef, Tools
 from tests.support.runtimes import RuntimeArchives
 
-DOCS = Path(__file__).parents[2] / "docs" / "operators.md"
 PACKAGE_ENTRIES = {"bin", "buildpack.toml", "cnb_python", "package.toml", "requirements"}
 ARCH_TREE = {"bin", "cnb_python", "requirements", "runtime", "vendor"}
 MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}
-
-
-def documented(name: str) -> str:
-    """The shell lines of the block marked `<!-- tested: name -->` in docs/operators.md."""
-    text = DOCS.read_text(encoding="utf-8")
-    match = re.search(rf"<!-- tested: {re.escape(name)} -->\n```\n(.*?)```", text, re.DOTALL)
-    assert match is not None, f"no block marked {name} in {DOCS}"
-    return match[1]
-
-
-def run_documented(name: str, cwd: Path, tools: Tools, catalog: str) -> str:
-    assert tools.pack is not None, "pack is not installed: run scripts/install-lifecycle"
-    path = f"{tools.pack.parent}:{Path(sys.executable).parent}:{os.environ['PATH']}"
-    script = f"set -euxo pipefail\n{documented(name)}"
-    done = subprocess.run(
-        ["bash", "-c", script],
-        cwd=cwd,
-        env={**os.environ, "PATH": path, "BP_PYTHON_CATALOG": catalog, "NO_COLOR": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout
-    return done.stdout
 
 
 def extract(cnb: Path, into: Path) -> tuple[Path, dict[str, Any]]:
@@ -107,7 +78,7 @@ def test_pack_packages_two_arches_as_documented(
     catalog = two_arch_catalog(runtime_archives, tmp_path / "catalog.toml", versions)
     work = tmp_path / "work"
     work.mkdir()
-    log = run_documented("pack-multi-arch", work, tools, str(catalog))
+    log = run_documented("pack-multi-arch", work, tools, str(catalog)).stdout
     multi = work / "multi"
     assert {p.name for p in multi.iterdir()} == {"buildpack.toml", "package.toml", "linux"}
     assert (multi / "package.toml").read_text() == '[buildpack]\nuri = "."\n'

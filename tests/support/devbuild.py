@@ -13,6 +13,7 @@ captured whole, in order, with nothing of the test process leaking into them.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -24,7 +25,7 @@ from typing import Any
 
 from cnb_python.cnb import tomlio
 from cnb_python.dev.launch import base_env, launch_env
-from cnb_python.dev.mirror import mirror_catalog
+from cnb_python.dev.mirror import merge_catalogs, mirror_catalog
 from cnb_python.dev.targets import host_target
 from tests.support.runtimes import RuntimeArchives
 
@@ -41,27 +42,15 @@ def tls_env(parent: Mapping[str, str] = os.environ) -> dict[str, str]:
 
 
 def write_catalog(archives: RuntimeArchives, versions: Sequence[str | None], path: Path) -> Path:
-    """One mirror catalog offering every runtime in `versions` (None: this test's Python).
+    """One mirror catalog offering every runtime in `versions` (None: this test's Python), as
+    `dev mirror` run once per version makes it (`merge_catalogs`).
 
     The first one is the default; each stack lists every series so `.python-version` picks.
     """
-    merged: dict[str, Any] | None = None
-    for version in versions:
-        catalog = mirror_catalog(archives.get(version))
-        if merged is None:
-            merged = catalog
-            continue
-        for series in catalog["series"]:
-            if all(s["version"] != series["version"] for s in merged["series"]):
-                merged["series"].append(series)
-        merged["artifacts"].extend(catalog["artifacts"])
-        for stack in merged["stacks"]:
-            for series in catalog["series"]:
-                if series["version"] not in stack["series"]:
-                    stack["series"].append(series["version"])
-    if merged is None:
+    catalogs = [mirror_catalog(archives.get(version)) for version in versions]
+    if not catalogs:
         raise ValueError("at least one runtime version is needed")
-    tomlio.write_atomic(path, merged)
+    tomlio.write_atomic(path, functools.reduce(merge_catalogs, catalogs))
     return path
 
 

@@ -1,7 +1,8 @@
 """Build and launch apps with the real CNB lifecycle, in its OCI-layout mode, as pack does.
 
 `scripts/install-lifecycle` builds the pinned lifecycle and pack; `scripts/check` exports
-where they are (`CNB_PYTHON_LIFECYCLE`, `CNB_PYTHON_PACK`). Each phase runs as pack runs it
+where they are (`CNB_PYTHON_LIFECYCLE`, `CNB_PYTHON_PACK`, and kpack's API spec,
+`CNB_PYTHON_KPACK_OPENAPI`). Each phase runs as pack runs it
 with `--layout` (pack `internal/build/lifecycle_execution.go`):
 
 | phase    | user  | flags                                                           |
@@ -43,6 +44,7 @@ from tests.support.users import User
 
 LIFECYCLE_SETTING = "CNB_PYTHON_LIFECYCLE"
 PACK_SETTING = "CNB_PYTHON_PACK"
+KPACK_OPENAPI_SETTING = "CNB_PYTHON_KPACK_OPENAPI"
 SKIP_REASON = (
     f"the lifecycle tier needs the real lifecycle ({LIFECYCLE_SETTING} unset: run "
     '`eval "$(scripts/install-lifecycle)"`, which needs Go) and root (to create its users '
@@ -63,14 +65,19 @@ APP, LAYERS, PLATFORM, CACHE, LAYOUT, CNB = (
 class Tools:
     lifecycle: Path  # the phases and the launcher
     pack: Path | None
+    kpack_openapi: Path | None = None  # kpack's api/openapi-spec/swagger.json
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Tools | None:
         lifecycle = env.get(LIFECYCLE_SETTING, "")
         if not lifecycle or not (Path(lifecycle) / "lifecycle").is_file():
             return None
-        pack = env.get(PACK_SETTING, "")
-        return cls(Path(lifecycle), Path(pack) if pack and Path(pack).is_file() else None)
+        pack, kpack = env.get(PACK_SETTING, ""), env.get(KPACK_OPENAPI_SETTING, "")
+        return cls(
+            Path(lifecycle),
+            Path(pack) if pack and Path(pack).is_file() else None,
+            Path(kpack) if kpack and Path(kpack).is_file() else None,
+        )
 
     @classmethod
     def required(cls) -> Tools:
@@ -175,11 +182,19 @@ class Platform:
         buildpacks: Path,
         group: Sequence[BuildpackRef],
         stack: Stack,
+        order: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
+        """`order`: the `[[order]]` tables of the builder's order.toml (a builder.toml's are
+        the same shape), when it is more than the one `group` of required buildpacks."""
         self.root = root
         self.tools = tools
         self.buildpacks = buildpacks
         self.group = tuple(group)
+        self.order = (
+            list(order)
+            if order is not None
+            else [{"group": [{"id": ref.id, "version": ref.version} for ref in self.group]}]
+        )
         self.stack = stack
         self.cache = root / "cache"
         self.layout = root / "layout"
@@ -195,8 +210,7 @@ class Platform:
 
     def _write_cnb_dir(self) -> None:
         self.cnb.mkdir()
-        group = [{"id": ref.id, "version": ref.version} for ref in self.group]
-        tomlio.write_atomic(self.cnb / "order.toml", {"order": [{"group": group}]})
+        tomlio.write_atomic(self.cnb / "order.toml", {"order": self.order})
         tomlio.write_atomic(self.cnb / "run.toml", {"images": [{"image": RUN_IMAGE}]})
         for name in ("order.toml", "run.toml"):
             (self.cnb / name).chmod(0o644)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from email.parser import HeaderParser
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,16 @@ def _venv(tmp_path: Path) -> Path:
     _dist(site, "zope.interface", "7.2", "License: ZPL 2.1")
     _dist(site, "typing_extensions", "4.12.2", "Classifier: License :: OSI Approved :: PSF")
     _dist(site, "nolicence", "1.0", "License: UNKNOWN")
+    _dist(site, "lower", "1.0", "License-Expression: mit or apache-2.0")
+    _dist(site, "notspdx", "1.0", "License-Expression: BSD")
+    _dist(site, "freetext-id", "1.0", "License: MIT")
+    _dist(site, "freetext-name", "1.0", "License: mit license")
+    _dist(
+        site, "classified", "1.0",
+        "Classifier: License :: OSI Approved :: MIT License",
+        "Classifier: License :: OSI Approved :: BSD License",
+        "Classifier: Programming Language :: Python",
+    )  # fmt: skip
     (site / "broken-0.1.dist-info").mkdir()  # no METADATA: skipped, not fatal
     return tmp_path / "layers"
 
@@ -60,13 +71,25 @@ def test_venv_sbom_lists_every_distribution_with_purl_and_licence(tmp_path: Path
 
     assert schema_errors(text) == ""
     components = {c["name"]: c for c in json.loads(text)["components"]}
-    assert sorted(components) == ["django", "nolicence", "typing-extensions", "zope-interface"]
+    assert sorted(components) == [
+        "classified", "django", "freetext-id", "freetext-name", "lower", "nolicence", "notspdx",
+        "typing-extensions", "zope-interface",
+    ]  # fmt: skip
     assert components["django"]["purl"] == "pkg:pypi/django@5.1.4"
     assert components["django"]["licenses"] == [{"expression": "BSD-3-Clause"}]
     assert components["zope-interface"]["purl"] == "pkg:pypi/zope-interface@7.2"
     assert components["zope-interface"]["licenses"] == [{"license": {"name": "ZPL 2.1"}}]
     assert components["typing-extensions"]["licenses"] == [{"license": {"name": "PSF"}}]
     assert "licenses" not in components["nolicence"]
+    # SPDX where the distribution's words say exactly one thing, its own words otherwise.
+    assert components["lower"]["licenses"] == [{"expression": "MIT OR Apache-2.0"}]
+    assert components["notspdx"]["licenses"] == [{"license": {"name": "BSD"}}]
+    assert components["freetext-id"]["licenses"] == [{"expression": "MIT"}]
+    assert components["freetext-name"]["licenses"] == [{"license": {"id": "MIT"}}]
+    assert components["classified"]["licenses"] == [
+        {"license": {"id": "MIT"}},
+        {"license": {"name": "BSD License"}},
+    ]
 
 
 def test_sbom_is_byte_identical_for_the_same_layer(tmp_path: Path) -> None:
@@ -89,7 +112,7 @@ def test_a_pasted_licence_text_is_not_used_as_a_name() -> None:
         def get_all(self, _name: str) -> list[str]:
             return ["Classifier: ignored", "License :: OSI Approved :: MIT License"]
 
-    assert sbom.declared_licenses(Headers(metadata)) == (sbom.License(name="MIT License"),)
+    assert sbom.declared_licenses(Headers(metadata)) == (sbom.License(id="MIT"),)
 
 
 def test_schema_check_catches_a_broken_document() -> None:
@@ -104,3 +127,10 @@ def test_schema_check_catches_a_broken_document() -> None:
 )
 def test_names_are_normalised(name: str, normal: str) -> None:
     assert sbom.normalized_name(name) == normal
+
+
+def test_a_long_license_expression_is_kept_whole() -> None:
+    long = " OR ".join(["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC"] * 10)
+    assert len(long) > 200
+    declared = sbom.declared_licenses(HeaderParser().parsestr(f"License-Expression: {long}\n"))
+    assert declared == (sbom.License(expression=long),)
