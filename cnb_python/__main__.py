@@ -45,8 +45,12 @@ def _build(env: dict[str, str]) -> int:
 
     from cnb_python.build import build
     from cnb_python.cnb.context import BuildContext
+    from cnb_python.cnb.modes import UMASK
     from cnb_python.output import Output
 
+    # What the build and its subprocesses (pip, uv, venv) create must be readable by the user
+    # the app runs as, whatever umask the platform started us with (cnb_python.cnb.modes).
+    os.umask(UMASK)
     ctx = BuildContext.from_env(env, Path.cwd())
     build(ctx, env, Output.for_environment(env))
     return exit_codes.SUCCESS

@@ -11,8 +11,9 @@ by `tarfile.extractall`, so every rule is explicit and the same on every Python 
 - hard links must point at a regular file already extracted inside the destination;
 - files are never written through a path whose real location is outside the destination;
 - device files and FIFOs are refused (the lifecycle's cache cannot even store them);
-- permission bits are kept, minus setuid/setgid/sticky, and the owner can always read and
-  write (the next build must be able to delete a restored layer); modification times are kept.
+- permission bits are kept, minus setuid/setgid/sticky, plus what `cnb.modes` requires of a
+  layer (readable by every user, the owner can write so the next build can delete a restored
+  layer); modification times are kept.
 
 Any violation raises `UnsafeArchive`; a stream that cannot be decompressed or parsed raises
 `CorruptArchive`. The caller owns the destination and deletes it on error.
@@ -24,7 +25,6 @@ import gzip
 import lzma
 import os
 import shutil
-import stat
 import tarfile
 import zlib
 from collections.abc import Iterator
@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from cnb_python.cnb.modes import readable_mode
 from cnb_python.errors import CorruptArchive, UnsafeArchive
 
 FORMATS = ("tar.gz", "tar.xz", "tar.zst")
@@ -261,8 +262,7 @@ class _Extractor:
 
 
 def _mode(mode: int, *, directory: bool) -> int:
-    permissions = stat.S_IMODE(mode) & 0o777
-    return permissions | (0o700 if directory else 0o600)
+    return readable_mode(mode, directory=directory)
 
 
 def _copy(source: IO[bytes], target: Any) -> None:

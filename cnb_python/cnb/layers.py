@@ -11,7 +11,9 @@ lifecycle (contract §3.4, §3.5):
 - after a cache read failure a `<name>.toml` may come back without its directory: that layer is
   absent, not reusable;
 - `<name>.toml` is written last, atomically, after the contents are complete, and removed first
-  when a layer is rebuilt, so a build killed half-way never leaves a layer the next build trusts.
+  when a layer is rebuilt, so a build killed half-way never leaves a layer the next build trusts;
+- a launch layer's contents are made readable by every user just before (`cnb.modes`): the app
+  may run as another user than the build.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cnb_python.cnb import tomlio
+from cnb_python.cnb.modes import make_readable
 from cnb_python.errors import InvalidLayerName
 
 RESERVED_NAMES = frozenset({"build", "launch", "store"})
@@ -109,6 +112,14 @@ def _remove_layer_files(layers_dir: Path, name: str) -> None:
 def write_layer_toml(
     layers_dir: Path, name: str, types: LayerTypes, metadata: BaseModel | None
 ) -> None:
+    """Declare the layer's new contents complete: a launch layer's files are made readable by
+    every user first, then `<name>.toml` is written."""
+    if types.launch:
+        make_readable(layers_dir / name)
+    _write_toml(layers_dir, name, types, metadata)
+
+
+def _write_toml(layers_dir: Path, name: str, types: LayerTypes, metadata: BaseModel | None) -> None:
     content: dict[str, Any] = {"types": types.to_toml()}
     if metadata is not None:
         content["metadata"] = metadata.model_dump(mode="json")
@@ -161,7 +172,8 @@ class CachedLayer(Generic[M]):
         if not isinstance(self.state, Restored):
             msg = f"layer {self.name} was not restored; call finish() instead"
             raise TypeError(msg)
-        write_layer_toml(self.layers_dir, self.name, self.types, self.state.metadata)
+        # The contents are the ones a previous build declared complete (and made readable).
+        _write_toml(self.layers_dir, self.name, self.types, self.state.metadata)
 
     def begin_update(self) -> None:
         """Make a restored layer untrusted while its contents change (an incremental update):

@@ -1,7 +1,9 @@
 """TOML reading and writing for spec files.
 
 `tomllib` on 3.11+, `tomli` before; `tomli_w` for writing. Files are written atomically (a
-temporary file renamed into place) so a killed build never leaves half a TOML file behind.
+temporary file renamed into place) so a killed build never leaves half a TOML file behind, and
+readable by every user (`cnb.modes`): `mkstemp` alone would leave them 0600, which the
+launcher, running the app as another user, cannot read.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+
+from cnb_python.cnb.modes import FILE_MODE
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -44,6 +48,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(fd, FILE_MODE)
             handle.write(text)
         Path(tmp).replace(path)
     except BaseException:

@@ -120,9 +120,11 @@ class DevApp:
         clear_cache: bool = False,
         check: bool = True,
         buildpack: Path | None = None,
+        umask: int = -1,
     ) -> BuildResult:
         """`dev build` the app as it is now; with `check`, a failed build fails the test.
-        `buildpack`: another buildpack directory than this checkout (say, a previous release)."""
+        `buildpack`: another buildpack directory than this checkout (say, a previous release).
+        `umask`: the one the platform starts the build with (-1: this process's)."""
         platform_env = {**self.env, **(env or {})}
         argv = [
             *CLI, "dev", "build", str(self.app), "--work", str(self.work),
@@ -142,6 +144,7 @@ class DevApp:
             text=True,
             timeout=BUILD_TIMEOUT,
             check=False,
+            umask=umask,
         )
         result = BuildResult(done.returncode, done.stdout)
         self.builds.append(result)

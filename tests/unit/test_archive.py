@@ -109,17 +109,22 @@ def test_keeps_permission_bits_and_times_but_not_setuid(tmp_path: Path, dest: Pa
     members = [
         _file("run", b"#!", 0o755),
         _file("private", b"x", 0o400),
+        _file("owner-only-program", b"x", 0o700),
         _file("setuid", b"x", 0o4755),
         _dir("ro", 0o555),
+        _dir("closed", 0o700),
         _file("ro/inside", b"x", 0o444),
     ]
     extract(_archive(tmp_path, members), dest, fmt="tar.gz")
 
     assert stat.S_IMODE((dest / "run").stat().st_mode) == 0o755
     # Owner read/write is always added: the next build must be able to delete the layer.
-    assert stat.S_IMODE((dest / "private").stat().st_mode) == 0o600
+    # Everyone may read: the app may run as another user than the build.
+    assert stat.S_IMODE((dest / "private").stat().st_mode) == 0o644
+    assert stat.S_IMODE((dest / "owner-only-program").stat().st_mode) == 0o755
     assert stat.S_IMODE((dest / "setuid").stat().st_mode) == 0o755
     assert stat.S_IMODE((dest / "ro").stat().st_mode) == 0o755
+    assert stat.S_IMODE((dest / "closed").stat().st_mode) == 0o755
     assert stat.S_IMODE((dest / "ro" / "inside").stat().st_mode) == 0o644
     assert (dest / "run").stat().st_mtime == 1_000_000
 
