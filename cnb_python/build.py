@@ -8,7 +8,16 @@ that each new layer updates (the lifecycle does not apply our own layers to our 
 
 from __future__ import annotations
 
-from cnb_python import checks, dependencies, django, hooks, managers, processes, web_concurrency
+from cnb_python import (
+    checks,
+    dependencies,
+    django,
+    hooks,
+    limits,
+    managers,
+    processes,
+    web_concurrency,
+)
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.launch import Launch
 from cnb_python.cnb.layers import remove_layers_except
@@ -27,6 +36,7 @@ def build(ctx: BuildContext, env: dict[str, str], output: Output) -> None:
         output.discarding(f"layer {name}", [STALE_LAYER_REASON])
     for env_warning in checks.check_environment(ctx.platform_env, env):
         output.warning(env_warning.title, env_warning.lines)
+    limits.check_settings(ctx.platform_env)
     hooks.run_hook(ctx, "pre_compile", env, output)
 
     output.header("Determining the Python version")

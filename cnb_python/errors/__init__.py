@@ -4,8 +4,8 @@ Code raises a subclass of `BuildpackError` holding the facts (the file, the valu
 available); `message()` turns those facts into a `Message`: a title, what was found, and how to
 fix it. `cnb_python.__main__` renders it once and exits 1, so the user never sees a traceback.
 Keep the prose in this package, next to its siblings, so the wording stays consistent: one
-module per area (`core`, `catalog`, `runtime`, `dependencies`, `apps`, `dev`), all re-exported
-here so callers import from `cnb_python.errors`.
+module per area (`core`, `catalog`, `runtime`, `dependencies`, `apps`, `limits`, `dev`), all
+re-exported here so callers import from `cnb_python.errors`.
 """
 
 from cnb_python.errors.apps import (
@@ -71,10 +71,16 @@ from cnb_python.errors.dev import (
     DevValidationFailed,
     InvalidEnvFileName,
 )
+from cnb_python.errors.limits import (
+    DiskFull,
+    InvalidLimitSetting,
+)
 from cnb_python.errors.runtime import (
+    ArchiveTooLarge,
     ChecksumMismatch,
     CorruptArchive,
     DownloadFailed,
+    ExtractionFailed,
     ForbiddenEnvironment,
     RuntimeArchiveInvalid,
     UnsafeArchive,
@@ -83,6 +89,7 @@ from cnb_python.errors.runtime import (
 __all__ = [
     "AppDirMissing",
     "ArchNotOffered",
+    "ArchiveTooLarge",
     "BuildpackError",
     "BundledPipMissing",
     "CatalogInvalid",
@@ -104,13 +111,16 @@ __all__ = [
     "DevUnknownProcess",
     "DevUsageError",
     "DevValidationFailed",
+    "DiskFull",
     "DjangoInspectionFailed",
     "DownloadFailed",
+    "ExtractionFailed",
     "ForbiddenEnvironment",
     "HookFailed",
     "InvalidEnvFileName",
     "InvalidGroups",
     "InvalidLayerName",
+    "InvalidLimitSetting",
     "InvalidMirror",
     "InvalidPackageSetting",
     "InvalidProcfile",

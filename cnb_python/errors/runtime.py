@@ -138,3 +138,50 @@ class ForbiddenEnvironment(BuildpackError):
                 "The buildpack itself chooses the interpreter, virtual environment and caches.",
             ),
         )
+
+
+@dataclass(eq=False)
+class ArchiveTooLarge(BuildpackError):
+    """The archive unpacks to more than a limit allows: a decompression bomb, or a limit set
+    too low for a real runtime. Extraction stops at the limit."""
+
+    archive: str
+    found: str  # "it unpacks to more than 4096 MiB"
+    limit: str  # "4096 MiB (BP_PYTHON_MAX_RUNTIME_MIB)"
+
+    def message(self) -> Message:
+        return Message(
+            title=f"Refusing to extract {self.archive}: it is larger than the limit",
+            found=(
+                f"{self.found}; the limit is {self.limit}.",
+                "Nothing from this archive was installed or cached.",
+            ),
+            fix=(
+                "A CPython runtime unpacks to a few hundred MiB: check that the catalog entry "
+                "points at a runtime archive.",
+                "If it really is that large, raise the limit named above in the platform env "
+                "(docs/limits.md).",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class ExtractionFailed(BuildpackError):
+    """Writing a member failed for a reason of the file system, not of the archive."""
+
+    archive: str
+    member: str
+    reason: str
+
+    def message(self) -> Message:
+        return Message(
+            title=f"Could not extract {self.archive}",
+            found=(
+                f"Writing member {quoted(self.member)} failed: {self.reason}.",
+                "Nothing from this archive was installed or cached.",
+            ),
+            fix=(
+                "Check the file system the build writes its layers to (free space, inodes, "
+                "permissions), then build again.",
+            ),
+        )

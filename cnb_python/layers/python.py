@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cnb_python import proc
-from cnb_python.archive import extract
+from cnb_python.archive import ExtractLimits, extract
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes, read_restored_metadata
@@ -144,7 +144,13 @@ def install_python(
         # The "Installing" line comes after the download, from `_install`.
         announce=False,
         install=lambda path: _install(
-            path, resolution, env, output, download_env=settings, retry_policy=retry_policy
+            path,
+            resolution,
+            env,
+            output,
+            download_env=settings,
+            retry_policy=retry_policy,
+            extract_limits=ExtractLimits.from_env(ctx.platform_env),
         ),
         output=output,
     )
@@ -181,6 +187,7 @@ def _install(
     *,
     download_env: Mapping[str, str],
     retry_policy: RetryPolicy | None,
+    extract_limits: ExtractLimits,
 ) -> None:
     artifact = resolution.artifact
     shown = redact_url(artifact.url)
@@ -210,6 +217,8 @@ def _install(
             layer_dir,
             fmt=artifact.format,
             strip_components=artifact.strip_components,
+            limits=extract_limits,
+            where=f"in the {LAYER_NAME} layer",
         )
     _ensure_commands(layer_dir, resolution, shown)
     relocate_sysconfig(layer_dir, resolution.series)
