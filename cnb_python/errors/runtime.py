@@ -122,15 +122,19 @@ class RuntimeArchiveInvalid(BuildpackError):
 class ForbiddenEnvironment(BuildpackError):
     """Variables that would redirect Python or its installers away from our layers."""
 
-    offenders: tuple[tuple[str, str], ...]  # (name, where it was set)
+    offenders: tuple[tuple[str, str, bool], ...]  # (name, where it was set, whether blank)
 
     def message(self) -> Message:
+        blank = " to a blank value, which is not unset,"
         return Message(
             title="Environment variables that would break the Python install are set",
             found=(
                 "These variables redirect where Python or its installers look or write, so the "
                 "app image would not contain what the build installed:",
-                *(f"  {name} (set in {where})" for name, where in self.offenders),
+                *(
+                    f"  {name} (set{blank if is_blank else ''} in {where})"
+                    for name, where, is_blank in self.offenders
+                ),
             ),
             fix=(
                 "Unset them in your platform configuration (pack --env, project.toml, "

@@ -269,7 +269,7 @@ def _check_runs(
     python = layer_dir / "bin" / "python"
     script = "import sys; print('%d.%d.%d' % sys.version_info[:3])"
     try:
-        result = proc.run([python, "-I", "-c", script], env=env, capture=True)
+        result = proc.run_python(python, ["-c", script], env=env, capture=True)
     except CommandFailed as error:
         raise RuntimeArchiveInvalid(
             url, resolution.version, f"bin/python does not start: {error.output.strip()[-300:]}"
@@ -376,10 +376,9 @@ def compile_stdlib(layer_dir: Path, series: str, env: Mapping[str, str]) -> int:
         # -qq: test data files with deliberate syntax errors (lib2to3's) are not worth a line
         # each; -W ignore: neither are their SyntaxWarnings. A file that does not compile is
         # simply compiled in memory at import, so compileall's exit status is not fatal.
-        proc.run(
+        proc.run_python(
+            layer_dir / "bin" / "python",
             [
-                layer_dir / "bin" / "python",
-                "-I",
                 "-W",
                 "ignore",
                 "-m",

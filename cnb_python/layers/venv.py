@@ -185,7 +185,7 @@ def _create(
     output.step("Creating virtual environment")
     python = layers_dir / python_layer.LAYER_NAME / "bin" / "python"
     try:
-        proc.run([python, "-m", "venv", "--without-pip", venv], env=env, capture=True)
+        proc.run_python(python, ["-m", "venv", "--without-pip", venv], env=env, capture=True)
     except CommandFailed as error:
         raise VenvCreateFailed(resolution.version, error.output) from None
     # VIRTUAL_ENV for the app and later buildpacks; PIP_PYTHON so a later `pip install`

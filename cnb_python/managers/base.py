@@ -23,6 +23,7 @@ from typing import Protocol
 
 from cnb_python.errors import InvalidGroups
 from cnb_python.output import Output
+from cnb_python.proc import isolated_env
 
 GROUPS_SETTING = "BP_PYTHON_GROUPS"
 _GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -82,6 +83,11 @@ class Tool:
 
     def command(self, *args: str | Path) -> list[str]:
         return [*self.argv, *(str(arg) for arg in args)]
+
+    def run_env(self, env: Mapping[str, str]) -> dict[str, str]:
+        """The build env for a run of this tool: without `PYTHON*` variables, as for every
+        Python the buildpack runs for itself (`proc.isolated_env`), then the tool's own."""
+        return {**isolated_env(env), **self.env}
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ class LockedManager:
 
     def _run(self, job: InstallJob, args: Sequence[str], extra_env: Mapping[str, str]) -> None:
         tool = job.tools[self.name]
-        env = {**job.env, **tool.env, **extra_env}
+        env = {**tool.run_env(job.env), **extra_env}
         try:
             proc.run(tool.command(*args), env=env, cwd=job.app_dir, output=job.output)
         except CommandFailed as error:
@@ -142,7 +142,7 @@ class UvManager(LockedManager):
         # sync is left alone: `--check` says so without writing anything.
         tool = job.tools[self.name]
         argv = tool.command(*self._args(job), "--check")
-        env = {**job.env, **tool.env, **self._env(job)}
+        env = {**tool.run_env(job.env), **self._env(job)}
         checked = proc.run(
             argv, env=env, cwd=job.app_dir, output=job.output, capture=True, check=False
         )

@@ -80,7 +80,7 @@ class PipManager:
                 "--python", job.python, "install", "--no-input", "--progress-bar", "off", *args
             )
         try:
-            proc.run(argv, env={**job.env, **tool.env}, cwd=job.app_dir, output=job.output)
+            proc.run(argv, env=tool.run_env(job.env), cwd=job.app_dir, output=job.output)
         except CommandFailed as error:
             # pip's own output was streamed above; our message only closes it.
             raise DependencyInstallFailed(self.installer, error.returncode, self._files()) from None
