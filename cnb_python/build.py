@@ -56,5 +56,8 @@ def build(ctx: BuildContext, env: dict[str, str], output: Output) -> None:
 
     output.header("Configuring how the app starts")
     web_concurrency.write_layer(ctx.layers_dir)
-    launch = Launch(processes=processes.from_app(ctx.app_dir, env, output))
+    app_file_limit = limits.MAX_APP_FILE_MIB.read(ctx.platform_env) * limits.MIB
+    launch = Launch(
+        processes=processes.from_app(ctx.app_dir, env, output, max_bytes=app_file_limit)
+    )
     launch.write(ctx.layers_dir)

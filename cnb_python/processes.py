@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnb_python.cnb.launch import PROCESS_TYPE, Process
-from cnb_python.errors import InvalidProcfile
+from cnb_python.errors import InputNotRegular, InputTooLarge, InvalidProcfile
+from cnb_python.inputs import DEFAULT_LIMIT, read_whole
 from cnb_python.installed import has_command
 from cnb_python.output import Output
 
@@ -72,11 +73,12 @@ def parse_procfile(text: str) -> list[Process]:
 
 
 def _parse(path: Path) -> ast.Module | None:
-    """The module's syntax tree, or None when it is missing or not valid Python 3 source
-    (then no rule matches it and the log asks for a Procfile)."""
+    """The module's syntax tree, or None when it is missing, not a regular file, larger than
+    any real module (`inputs.DEFAULT_LIMIT`), or not valid Python 3 source, nested beyond what
+    the parser takes included (then no rule matches it and the log asks for a Procfile)."""
     try:
-        return ast.parse(path.read_bytes(), filename=str(path))
-    except (OSError, SyntaxError, ValueError):
+        return ast.parse(read_whole(path, path.name), filename=str(path))
+    except (OSError, InputNotRegular, InputTooLarge, SyntaxError, ValueError, RecursionError):
         return None
 
 
@@ -243,13 +245,20 @@ def _inferred(app_dir: Path, env: Mapping[str, str], output: Output) -> tuple[Pr
     return ()
 
 
-def from_app(app_dir: Path, env: Mapping[str, str], output: Output) -> tuple[Process, ...]:
-    """The processes for launch.toml: the Procfile's, or an inferred `web`, or none."""
+def from_app(
+    app_dir: Path, env: Mapping[str, str], output: Output, *, max_bytes: int = DEFAULT_LIMIT
+) -> tuple[Process, ...]:
+    """The processes for launch.toml: the Procfile's, or an inferred `web`, or none.
+    `max_bytes` is the largest Procfile read (`limits.MAX_APP_FILE_MIB`)."""
     procfile = app_dir / "Procfile"
     if not procfile.is_file():
         return _inferred(app_dir, env, output)
     try:
-        text = procfile.read_text(encoding="utf-8")
+        raw = read_whole(procfile, "Procfile", max_bytes=max_bytes)
+    except OSError as error:
+        raise InvalidProcfile(0, "", f"it cannot be read ({error.strerror or error})") from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InvalidProcfile(0, "", "the file is not UTF-8 text") from error
     processes = parse_procfile(text)

@@ -19,14 +19,15 @@ import requests
 
 from cnb_python.catalog.models import Catalog, parse_catalog
 from cnb_python.cnb import tomlio
-from cnb_python.errors import CatalogUnreadable
+from cnb_python.errors import CatalogUnreadable, InputNotRegular, InputTooLarge
+from cnb_python.inputs import read_whole
+from cnb_python.limits import MAX_CATALOG_MIB, MIB
 
 CATALOG_SETTING = "BP_PYTHON_CATALOG"
 BUILTIN_NAME = "catalog.toml"
 BUILTIN_SOURCE = "built-in catalog (cnb_python/catalog/catalog.toml)"
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 30.0
-MAX_BYTES = 16 * 1024 * 1024
 
 
 @functools.cache
@@ -40,25 +41,25 @@ def load_catalog(platform_env: Mapping[str, str]) -> Catalog:
     location = platform_env.get(CATALOG_SETTING, "").strip()
     if not location:
         return builtin_catalog()
-    return load_from(location)
+    return load_from(location, max_bytes=MAX_CATALOG_MIB.read(platform_env) * MIB)
 
 
-def load_from(location: str) -> Catalog:
+def load_from(location: str, *, max_bytes: int = MAX_CATALOG_MIB.default * MIB) -> Catalog:
     """Load and validate a catalog from a path, a file:// URL or an http(s) URL."""
-    return parse_text(read_location(location), location)
+    return parse_text(read_location(location, max_bytes=max_bytes), location)
 
 
-def read_location(location: str) -> str:
+def read_location(location: str, *, max_bytes: int = MAX_CATALOG_MIB.default * MIB) -> str:
     scheme = urlsplit(location).scheme.lower() if "://" in location else ""
     if scheme in ("http", "https"):
-        return _fetch(location)
+        return _fetch(location, max_bytes)
     if scheme == "file":
-        return _read_file(Path(unquote(urlsplit(location).path)), location)
+        return _read_file(Path(unquote(urlsplit(location).path)), location, max_bytes)
     if scheme:
         raise CatalogUnreadable(
             location, f"unsupported URL scheme {scheme!r} (use https, http or a path)"
         )
-    return _read_file(Path(location), location)
+    return _read_file(Path(location), location, max_bytes)
 
 
 def parse_text(text: str, source: str) -> Catalog:
@@ -69,23 +70,25 @@ def parse_text(text: str, source: str) -> Catalog:
     return parse_catalog(data, source)
 
 
-def _read_file(path: Path, source: str) -> str:
+def _read_file(path: Path, source: str, max_bytes: int) -> str:
     try:
-        raw = path.read_bytes()
+        raw = read_whole(path, source, max_bytes=max_bytes, limit=MAX_CATALOG_MIB)
     except OSError as error:
         raise CatalogUnreadable(source, error.strerror or str(error)) from None
+    except (InputNotRegular, InputTooLarge) as error:
+        raise CatalogUnreadable(source, error.reason()) from None
     return _decode(raw, source)
 
 
-def _fetch(url: str) -> str:
+def _fetch(url: str, max_bytes: int) -> str:
     try:
         response = requests.get(url, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
     except requests.RequestException as error:
         raise CatalogUnreadable(url, f"download failed: {type(error).__name__}: {error}") from None
     if response.status_code != 200:
         raise CatalogUnreadable(url, f"the server answered HTTP {response.status_code}")
-    if len(response.content) > MAX_BYTES:
-        raise CatalogUnreadable(url, f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    if len(response.content) > max_bytes:
+        raise CatalogUnreadable(url, f"larger than {max_bytes // MIB} MiB")
     return _decode(response.content, url)
 
 

@@ -73,6 +73,8 @@ from cnb_python.errors.dev import (
 )
 from cnb_python.errors.limits import (
     DiskFull,
+    InputNotRegular,
+    InputTooLarge,
     InvalidLimitSetting,
 )
 from cnb_python.errors.runtime import (
@@ -117,6 +119,8 @@ __all__ = [
     "ExtractionFailed",
     "ForbiddenEnvironment",
     "HookFailed",
+    "InputNotRegular",
+    "InputTooLarge",
     "InvalidEnvFileName",
     "InvalidGroups",
     "InvalidLayerName",

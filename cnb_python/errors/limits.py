@@ -52,3 +52,58 @@ class DiskFull(BuildpackError):
                 "(pack build --clear-cache).",
             ),
         )
+
+
+def _size(count: int) -> str:
+    return f"{count / (1024 * 1024):.1f} MiB" if count >= 1024 * 1024 else f"{count} bytes"
+
+
+@dataclass(eq=False)
+class InputTooLarge(BuildpackError):
+    """A file the build would parse is larger than the limit: it is refused, never read in
+    part."""
+
+    file: str
+    size: int
+    max_bytes: int
+    setting: str  # BP_PYTHON_MAX_APP_FILE_MIB
+
+    def reason(self) -> str:
+        return (
+            f"it is {_size(self.size)}, more than the limit of {_size(self.max_bytes)} "
+            f"({self.setting})"
+        )
+
+    def message(self) -> Message:
+        return Message(
+            title=f"{self.file} is too large to read",
+            found=(
+                f"{self.file}: {self.reason()}.",
+                "The build reads such a file whole or not at all: it never parses part of one.",
+            ),
+            fix=(
+                f"Check that {self.file} is the file you meant (not a generated or binary "
+                "file under that name).",
+                f"If it really is that large, raise the limit: set {self.setting} to a larger "
+                "number of MiB in the platform env (docs/limits.md).",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class InputNotRegular(BuildpackError):
+    """A file the build would read is a FIFO, a device or a directory: reading it could hang
+    the build or never end."""
+
+    file: str
+    kind: str  # "a FIFO (named pipe)"
+
+    def reason(self) -> str:
+        return f"it is {self.kind}, not a regular file"
+
+    def message(self) -> Message:
+        return Message(
+            title=f"Unable to read {self.file}: it is not a regular file",
+            found=(f"{self.file}: {self.reason()}.",),
+            fix=(f"Make {self.file} a regular file (or a symbolic link to one).",),
+        )

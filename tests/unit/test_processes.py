@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
 
-from cnb_python.errors import InvalidProcfile
+from cnb_python.errors import InputTooLarge, InvalidProcfile
 from cnb_python.output import Output
 from cnb_python.processes import from_app, parse_procfile
 
@@ -43,3 +44,20 @@ def test_missing_procfile_says_how_to_add_one(tmp_path: Path) -> None:
     assert from_app(tmp_path, {}, Output(stdout=out, stderr=out)) == ()
     assert "No Procfile: no process is declared" in out.getvalue()
     assert "add a Procfile such as: web: gunicorn --bind 0.0.0.0:$PORT app:app" in out.getvalue()
+
+
+def test_an_oversize_procfile_is_refused_whole(tmp_path: Path) -> None:
+    (tmp_path / "Procfile").write_text("web: python app.py\n" + "# x\n" * 1000)
+    out = io.StringIO()
+    with pytest.raises(InputTooLarge) as caught:
+        from_app(tmp_path, {}, Output(stdout=out, stderr=out), max_bytes=1000)
+    assert caught.value.message().title == "Procfile is too large to read"
+
+
+def test_modules_that_cannot_be_read_whole_match_no_rule_and_never_hang(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "app.py")
+    (tmp_path / "main.py").symlink_to("/dev/zero")
+    (tmp_path / "wsgi.py").write_text("app = " + "(" * 50_000 + ")" * 50_000 + "\n")
+    out = io.StringIO()
+    assert from_app(tmp_path, {}, Output(stdout=out, stderr=out)) == ()
+    assert "No Procfile: no process is declared" in out.getvalue()
