@@ -40,7 +40,7 @@ def build(ctx: BuildContext, env: dict[str, str], output: Output) -> None:
     hooks.run_hook(ctx, "pre_compile", env, output)
 
     output.header("Determining the Python version")
-    catalog = load_catalog(ctx.platform_env)
+    catalog = load_catalog(ctx.platform_env, env)
     previous_series = python_layer.read_previous_series(ctx.layers_dir)
     resolution = resolve_python(ctx.app_dir, ctx.platform_env, ctx.target, catalog, previous_series)
     output.step(resolution.summary())

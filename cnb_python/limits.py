@@ -61,12 +61,31 @@ MAX_RUNTIME_FILES = Limit(
     "BP_PYTHON_MAX_RUNTIME_FILES", 200_000, "entries", "the entries of a runtime archive"
 )
 
+DOWNLOAD_TIMEOUT = Limit(
+    "BP_PYTHON_DOWNLOAD_TIMEOUT",
+    900,
+    "seconds",
+    "how long one download may take, every attempt and pause included",
+)
+DOWNLOAD_MIN_KIB_PER_SECOND = Limit(
+    "BP_PYTHON_DOWNLOAD_MIN_KIB_PER_SECOND",
+    32,
+    "KiB/s",
+    "the slowest transfer a download attempt accepts, over any 30 seconds",
+)
+CATALOG_TIMEOUT = Limit(
+    "BP_PYTHON_CATALOG_TIMEOUT", 60, "seconds", "how long fetching the catalog may take"
+)
+
 ALL: tuple[Limit, ...] = (
     MAX_APP_FILE_MIB,
     MAX_CATALOG_MIB,
     MAX_RUNTIME_MIB,
     MAX_RUNTIME_RATIO,
     MAX_RUNTIME_FILES,
+    DOWNLOAD_TIMEOUT,
+    DOWNLOAD_MIN_KIB_PER_SECOND,
+    CATALOG_TIMEOUT,
 )
 
 

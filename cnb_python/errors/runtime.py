@@ -12,22 +12,29 @@ class DownloadFailed(BuildpackError):
     """A download gave up: a non-retryable answer, or every attempt failed.
 
     `url` is already redacted (no credentials); `reason` is the last attempt's failure.
+    A deadline (BP_PYTHON_DOWNLOAD_TIMEOUT) or a slow transfer says so in `reason`.
     """
 
     url: str
     reason: str
     attempts: int = 1
+    redirected: str = ""  # where the server sent the last attempt (redacted), if elsewhere
 
     def message(self) -> Message:
         tried = "once" if self.attempts == 1 else f"{self.attempts} times"
+        found = [f"Tried {tried}; the last attempt failed: {self.reason}"]
+        if self.redirected:
+            found.append(f"The server redirected the download to {self.redirected}.")
         return Message(
             title=f"Could not download {self.url}",
-            found=(f"Tried {tried}; the last attempt failed: {self.reason}",),
+            found=tuple(found),
             fix=(
                 "Check that the build can reach that host (network, proxy settings in "
                 "HTTPS_PROXY/NO_PROXY, CA bundle in SSL_CERT_FILE), then build again.",
                 "If the host is unreachable from your builds, set BP_PYTHON_MIRROR to a server "
                 "you control that holds the same files.",
+                "If the network is slow but working, raise BP_PYTHON_DOWNLOAD_TIMEOUT or lower "
+                "BP_PYTHON_DOWNLOAD_MIN_KIB_PER_SECOND (docs/limits.md).",
                 "Operators: check the artifact URL in the catalog (BP_PYTHON_CATALOG).",
             ),
         )

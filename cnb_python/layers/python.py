@@ -33,7 +33,7 @@ from cnb_python.archive import ExtractLimits, extract
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes, read_restored_metadata
-from cnb_python.download import RetryPolicy, download, redact_url
+from cnb_python.download import RetryPolicy, fetch
 from cnb_python.errors import CommandFailed, RuntimeArchiveInvalid
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import target_reasons
@@ -41,6 +41,7 @@ from cnb_python.offline import vendored_runtime
 from cnb_python.output import Output
 from cnb_python.resolve import Resolution
 from cnb_python.sbom import write_python_sbom
+from cnb_python.urls import redact_url
 
 LAYER_NAME = "python"
 # Bump when the layer's contents or env change in a way old layers lack.
@@ -149,7 +150,7 @@ def install_python(
             env,
             output,
             download_env=settings,
-            retry_policy=retry_policy,
+            retry_policy=retry_policy or RetryPolicy.from_env(ctx.platform_env),
             extract_limits=ExtractLimits.from_env(ctx.platform_env),
         ),
         output=output,
@@ -186,7 +187,7 @@ def _install(
     output: Output,
     *,
     download_env: Mapping[str, str],
-    retry_policy: RetryPolicy | None,
+    retry_policy: RetryPolicy,
     extract_limits: ExtractLimits,
 ) -> None:
     artifact = resolution.artifact
@@ -196,15 +197,16 @@ def _install(
         output.step(f"Using Python {resolution.version} carried by the buildpack (offline)")
     else:
         output.step(f"Downloading Python {resolution.version} from {shown}")
-    with tempfile.TemporaryDirectory(prefix="cnb-python-download-") as scratch:
-        name = Path(artifact.url.split("?", 1)[0]).name or "python-runtime"
-        fetched = download(
+    # An anonymous file: a build killed here leaves no partial download behind.
+    with tempfile.TemporaryFile(prefix="cnb-python-runtime-") as scratch:
+        fetched = fetch(
             carried.as_uri() if carried else artifact.url,
-            Path(scratch) / name,
+            scratch,
             sha256=artifact.sha256,
             env=download_env,
             output=output,
             policy=retry_policy,
+            what=f"while downloading Python {resolution.version} to {tempfile.gettempdir()}",
         )
         output.detail(
             f"{'Copied' if carried else 'Downloaded'} {fetched.size / 1048576:.1f} MiB in "
@@ -212,12 +214,14 @@ def _install(
             f"sha256 verified"
         )
         output.step(f"Installing Python {resolution.version}")
+        scratch.seek(0)
         extract(
-            fetched.path,
+            scratch,
             layer_dir,
             fmt=artifact.format,
             strip_components=artifact.strip_components,
             limits=extract_limits,
+            name=Path(artifact.url.split("?", 1)[0]).name or "the runtime archive",
             where=f"in the {LAYER_NAME} layer",
         )
     _ensure_commands(layer_dir, resolution, shown)

@@ -360,9 +360,21 @@ def test_the_mirror_keeps_percent_encoding(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "mirror", ["mirror.internal/py", "ftp://m/py", "https://", "https://m/py?x=1"]
+    ("mirror", "reason"),
+    [
+        ("mirror.internal/py", "it is not a URL with scheme https, http, file"),
+        ("ftp://m/py", "it is not a URL with scheme https, http, file"),
+        ("https://", "it has no host"),
+        ("https://m/py?x=1", "it must not have a query (?) or fragment (#)"),
+        ("https://m:99999/py", "it has an invalid port (a number from 1 to 65535 is expected)"),
+        ("https://m:0/py", "it has an invalid port (a number from 1 to 65535 is expected)"),
+        ("https://m:port/py", "it has an invalid port (a number from 1 to 65535 is expected)"),
+        ("http://[::1/py", "it is not a URL: Invalid IPv6 URL"),
+        ("http://[zz]/py", "it is not a URL: 'zz' does not appear to be an IPv4 or IPv6 address"),
+    ],
 )
-def test_an_unusable_mirror_is_refused(tmp_path: Path, mirror: str) -> None:
+def test_an_unusable_mirror_is_refused(tmp_path: Path, mirror: str, reason: str) -> None:
     with pytest.raises(InvalidMirror) as caught:
         resolve(tmp_path, {"BP_PYTHON_VERSION": "3.12", "BP_PYTHON_MIRROR": mirror})
     assert "ERROR: BP_PYTHON_MIRROR is not a usable base URL" in caught.value.message().render()
+    assert caught.value.reason == reason
