@@ -23,16 +23,28 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-TOMLDecodeError = tomllib.TOMLDecodeError
+
+class TOMLDecodeError(ValueError):
+    """Not valid TOML, or nested deeper than the parser can follow.
+
+    Our own class, not the parser's: `tomllib` raises `RecursionError` for arrays or inline
+    tables nested a few thousand deep (a hostile pyproject.toml), which callers expecting a
+    parse error would otherwise let through as an internal error.
+    """
 
 
 def loads(text: str) -> dict[str, Any]:
-    return tomllib.loads(text)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise TOMLDecodeError(str(error)) from None
+    except RecursionError:
+        raise TOMLDecodeError("arrays or tables are nested too deeply to be read") from None
 
 
 def load(path: Path) -> dict[str, Any]:
     """Parse a TOML file. Raises OSError, UnicodeDecodeError or TOMLDecodeError."""
-    return tomllib.loads(path.read_text(encoding="utf-8"))
+    return loads(path.read_text(encoding="utf-8"))
 
 
 def dumps(data: dict[str, Any]) -> str:

@@ -73,9 +73,11 @@ from cnb_python.errors.dev import (
 )
 from cnb_python.errors.limits import (
     DiskFull,
+    FileSystemFailed,
     InputNotRegular,
     InputTooLarge,
     InvalidLimitSetting,
+    OutOfMemory,
 )
 from cnb_python.errors.runtime import (
     ArchiveTooLarge,
@@ -117,6 +119,7 @@ __all__ = [
     "DjangoInspectionFailed",
     "DownloadFailed",
     "ExtractionFailed",
+    "FileSystemFailed",
     "ForbiddenEnvironment",
     "HookFailed",
     "InputNotRegular",
@@ -136,6 +139,7 @@ __all__ = [
     "MultipleVersions",
     "NoPackageManagerFile",
     "NoVersionFound",
+    "OutOfMemory",
     "PatchNotAvailable",
     "PipfileLockInvalid",
     "PipfileLockMissing",

@@ -32,7 +32,7 @@ class InvalidLimitSetting(BuildpackError):
 class DiskFull(BuildpackError):
     """The file system ran out of space (or quota) while the build wrote `where`."""
 
-    where: str  # "in the python layer", "while downloading Python"
+    where: str = ""  # "in the python layer", "while downloading Python 3.12.4 to /tmp"
     reason: str = "No space left on device"
     path: str = ""
 
@@ -43,7 +43,7 @@ class DiskFull(BuildpackError):
             "removed, and the next build starts it over."
         )
         return Message(
-            title=f"The build ran out of disk space {self.where}",
+            title="The build ran out of disk space" + (f" {self.where}" if self.where else ""),
             found=tuple(found),
             fix=(
                 "Give the build more disk: free space on the volume that holds the build's "
@@ -106,4 +106,43 @@ class InputNotRegular(BuildpackError):
             title=f"Unable to read {self.file}: it is not a regular file",
             found=(f"{self.file}: {self.reason()}.",),
             fix=(f"Make {self.file} a regular file (or a symbolic link to one).",),
+        )
+
+
+@dataclass(eq=False)
+class OutOfMemory(BuildpackError):
+    """The build could not get the memory it needed."""
+
+    def message(self) -> Message:
+        return Message(
+            title="The build ran out of memory",
+            found=("A step of the build could not allocate the memory it needed.",),
+            fix=(
+                "Give the build more memory (the builder's or the CI runner's limit), then "
+                "build again.",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class FileSystemFailed(BuildpackError):
+    """The file system refused a write or read for a reason of its own: read-only, no
+    permission, no descriptors left, failing hardware."""
+
+    reason: str
+    path: str = ""
+
+    def message(self) -> Message:
+        where = f" {self.path}" if self.path else ""
+        return Message(
+            title=f"The build could not use{where or ' a file'}: {self.reason}",
+            found=(
+                "The file system the build runs on refused the operation; nothing half-written "
+                "is kept for a later build.",
+            ),
+            fix=(
+                "Check the volumes the build writes to (the layers, the app directory, the "
+                "temporary directory): mounted read-write, owned by the build's user, healthy.",
+                "Then build again.",
+            ),
         )

@@ -477,3 +477,17 @@ def test_a_file_over_the_limit_is_refused_and_the_limit_can_be_raised(tmp_path: 
     assert isinstance(error, InputTooLarge)
     assert error.message().title == "pyproject.toml is too large to read"
     assert request(tmp_path, {"BP_PYTHON_MAX_APP_FILE_MIB": "2"}).spec == ">=3.11"
+
+
+@pytest.mark.parametrize("value", ["[" * 5000 + "]" * 5000, "{a = " * 3000 + "1" + "}" * 3000])
+def test_a_pyproject_nested_beyond_the_parser_is_a_clear_refusal(
+    tmp_path: Path, value: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        f'[project]\nrequires-python = ">=3.11"\nx = {value}\n'
+    )
+    error = refusal(tmp_path)
+    assert isinstance(error, PyprojectInvalid)
+    assert error.message().found == (
+        "pyproject.toml is not valid TOML: arrays or tables are nested too deeply to be read",
+    )
