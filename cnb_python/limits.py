@@ -77,6 +77,19 @@ CATALOG_TIMEOUT = Limit(
     "BP_PYTHON_CATALOG_TIMEOUT", 60, "seconds", "how long fetching the catalog may take"
 )
 
+HOOK_TIMEOUT = Limit(
+    "BP_PYTHON_HOOK_TIMEOUT",
+    1800,
+    "seconds",
+    "how long bin/pre_compile or bin/post_compile may run",
+)
+COLLECTSTATIC_TIMEOUT = Limit(
+    "BP_PYTHON_COLLECTSTATIC_TIMEOUT",
+    900,
+    "seconds",
+    "how long each `manage.py` command of Django's collectstatic step may run",
+)
+
 ALL: tuple[Limit, ...] = (
     MAX_APP_FILE_MIB,
     MAX_CATALOG_MIB,
@@ -86,6 +99,8 @@ ALL: tuple[Limit, ...] = (
     DOWNLOAD_TIMEOUT,
     DOWNLOAD_MIN_KIB_PER_SECOND,
     CATALOG_TIMEOUT,
+    HOOK_TIMEOUT,
+    COLLECTSTATIC_TIMEOUT,
 )
 
 

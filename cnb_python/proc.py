@@ -15,12 +15,16 @@ get the same env through `isolated_env`.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from cnb_python.errors import CommandFailed, ProgramNotFound
+from cnb_python.errors import CommandFailed, CommandTimedOut, ProgramNotFound
 from cnb_python.output import Output
 
 
@@ -34,6 +38,8 @@ def which(program: str, env: Mapping[str, str]) -> str:
     return found
 
 
+# How long a stopped command has to exit after SIGTERM before SIGKILL.
+_GRACE = 5.0
 # Where the buildpack's own Pythons run: anywhere but the app directory (the build's cwd).
 NEUTRAL_CWD = Path("/")
 
@@ -76,17 +82,34 @@ def run(
     capture: bool = False,
     check: bool = True,
     stdin: str | None = None,
+    timeout: float | None = None,
+    tee: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv` with exactly `env`.
 
     With `capture`, stdout and stderr are merged and returned as text; otherwise they stream
     to the build log. With `check`, a non-zero exit raises `CommandFailed` holding the output.
     `stdin` is the text on its standard input (none by default).
+
+    With `timeout`, the command and everything it started (its own session) are stopped after
+    that many seconds and `CommandTimedOut` is raised. With `tee` (and `capture`), each line
+    is also printed to the build log as it comes: a captured command that hangs is not silent.
     """
     args = [str(part) for part in argv]
     if output is not None:
         output.running(args)
     executable = which(args[0], env)
+    if timeout is not None or tee:
+        return _supervised(
+            [executable, *args[1:]],
+            args,
+            env=env,
+            cwd=cwd,
+            output=output if tee else None,
+            capture=capture,
+            check=check,
+            timeout=timeout,
+        )
     result = subprocess.run(
         [executable, *args[1:]],
         env=dict(env),
@@ -102,3 +125,75 @@ def run(
     if check and result.returncode != 0:
         raise CommandFailed(tuple(args), result.returncode, result.stdout or "")
     return result
+
+
+def _supervised(
+    command: list[str],
+    args: list[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path | None,
+    output: Output | None,
+    capture: bool,
+    check: bool,
+    timeout: float | None,
+) -> subprocess.CompletedProcess[str]:
+    """`run` for user code that may hang: in a session of its own, so that stopping it stops
+    what it started too, and read line by line when captured."""
+    process = subprocess.Popen(
+        command,
+        env=dict(env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE if capture else None,
+        stderr=subprocess.STDOUT if capture else None,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    reader = None
+    if process.stdout is not None:
+        stream = process.stdout
+
+        def pump() -> None:
+            for line in stream:
+                lines.append(line)
+                if output is not None:
+                    output.detail(line.rstrip("\n"))
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+    try:
+        returncode = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop(process)
+        if reader is not None:
+            reader.join(_GRACE)
+        raise CommandTimedOut(tuple(args), float(timeout or 0), "".join(lines)) from None
+    except BaseException:
+        _stop(process)
+        raise
+    if reader is not None:
+        reader.join(_GRACE)
+        if reader.is_alive():
+            # The command exited, but something it started still holds its output open.
+            _stop(process)
+            reader.join(_GRACE)
+    if process.stdout is not None:
+        process.stdout.close()
+    text = "".join(lines)
+    if check and returncode != 0:
+        raise CommandFailed(tuple(args), returncode, text)
+    return subprocess.CompletedProcess(args, returncode, text if capture else None)
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """SIGTERM to the command's whole session; SIGKILL to what is left after a grace period."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=_GRACE)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

@@ -11,7 +11,9 @@ re-exported here so callers import from `cnb_python.errors`.
 from cnb_python.errors.apps import (
     CollectstaticFailed,
     DjangoInspectionFailed,
+    DjangoTimedOut,
     HookFailed,
+    HookTimedOut,
 )
 from cnb_python.errors.base import BuildpackError, Message, bullet_list, quoted
 from cnb_python.errors.catalog import (
@@ -39,6 +41,7 @@ from cnb_python.errors.catalog import (
 )
 from cnb_python.errors.core import (
     CommandFailed,
+    CommandTimedOut,
     InvalidLayerName,
     InvalidProcfile,
     MissingContext,
@@ -101,6 +104,7 @@ __all__ = [
     "ChecksumMismatch",
     "CollectstaticFailed",
     "CommandFailed",
+    "CommandTimedOut",
     "CorruptArchive",
     "DependencyInstallFailed",
     "DevAppNotFound",
@@ -117,11 +121,13 @@ __all__ = [
     "DevValidationFailed",
     "DiskFull",
     "DjangoInspectionFailed",
+    "DjangoTimedOut",
     "DownloadFailed",
     "ExtractionFailed",
     "FileSystemFailed",
     "ForbiddenEnvironment",
     "HookFailed",
+    "HookTimedOut",
     "InputNotRegular",
     "InputTooLarge",
     "InvalidEnvFileName",
