@@ -21,7 +21,7 @@ from typing import ClassVar
 
 from cnb_python import proc
 from cnb_python.errors import CommandFailed, LockedInstallFailed
-from cnb_python.managers.base import INDEX_SETTINGS, InstallJob, KeyInputs, settings_digest
+from cnb_python.managers.base import INDEX_SETTINGS, InstallJob, KeyInputs, index_settings
 from cnb_python.managers.requirements import sha256_file
 
 PYPROJECT = "pyproject.toml"
@@ -62,7 +62,7 @@ class LockedManager:
         }
         names = (*INDEX_SETTINGS, *EXTRA_INDEX_SETTINGS)
         options = f"groups={','.join(self.groups)}" if self.groups else ""
-        return KeyInputs(files=files, settings=settings_digest(env, names), options=options)
+        return KeyInputs(files=files, settings=index_settings(env, names), options=options)
 
     def _run(self, job: InstallJob, args: Sequence[str], extra_env: Mapping[str, str]) -> None:
         tool = job.tools[self.name]

@@ -21,7 +21,7 @@ from pathlib import Path
 from cnb_python import proc
 from cnb_python.errors import CommandFailed, DependencyInstallFailed
 from cnb_python.inputs import DEFAULT_LIMIT
-from cnb_python.managers.base import InstallJob, KeyInputs, settings_digest
+from cnb_python.managers.base import InstallJob, KeyInputs, index_settings
 from cnb_python.managers.requirements import (
     PACKAGING_FILES,
     LocalRequirement,
@@ -67,7 +67,7 @@ class PipManager:
                 for name in PACKAGING_FILES
                 if (self.app_dir / name).is_file()
             }
-        return KeyInputs(files=files, settings=settings_digest(env))
+        return KeyInputs(files=files, settings=index_settings(env))
 
     def _files(self) -> tuple[str, ...]:
         return (REQUIREMENTS,) if self.requirements else PACKAGING_FILES
