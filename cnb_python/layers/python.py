@@ -7,10 +7,11 @@ access; otherwise `invalidation_reasons` names every difference and the layer is
 scratch (the decision, its log lines and the metadata-last rule: `layers/reuse.py`). The series
 is stored too, so the next build can pin it (`read_previous_series`).
 
-Installing: download to a scratch directory outside the layer (verified before anything is
-extracted), extract into the empty layer, make sure `bin/python` exists, rewrite the build-time
-prefix that sysconfig and friends remember, compile the standard library's missing bytecode,
-write the env files.
+Installing: download to an anonymous temporary file outside the layer (verified before
+anything is extracted), extract into the empty layer, make sure `bin/python` exists, rewrite
+the build-time prefix that sysconfig and friends remember, compile the standard library's
+missing bytecode, write the env files, and last the manifest of every file
+(`layers.manifest`), without which a restored layer is not complete.
 
 Bytecode uses `checked-hash` invalidation: layers are read-only at run time and the lifecycle
 resets every mtime to 1980, so timestamp-based pycs would always look stale and be recompiled in
@@ -35,6 +36,7 @@ from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes, read_restored_metadata
 from cnb_python.download import RetryPolicy, fetch
 from cnb_python.errors import CommandFailed, RuntimeArchiveInvalid
+from cnb_python.layers import manifest
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import target_reasons
 from cnb_python.offline import vendored_runtime
@@ -45,7 +47,8 @@ from cnb_python.urls import redact_url
 
 LAYER_NAME = "python"
 # Bump when the layer's contents or env change in a way old layers lack.
-LAYER_VERSION = "1"
+# 2: the manifest (`layers.manifest`) that makes the completeness check meaningful.
+LAYER_VERSION = "2"
 TYPES = LayerTypes(launch=True, build=True, cache=True)
 # 1980-01-01T00:00:01Z: the lifecycle's normalised mtime, and >= 1980 for zip timestamps.
 SOURCE_DATE_EPOCH = "315532801"
@@ -175,9 +178,13 @@ def _download_settings(platform_env: Mapping[str, str]) -> dict[str, str]:
 
 
 def _looks_complete(layer_dir: Path, series: str) -> bool:
-    return (layer_dir / "bin" / "python").exists() and (
-        layer_dir / "lib" / f"python{series}"
-    ).is_dir()
+    """Every entry the install recorded is still there (`layers.manifest`), the interpreter
+    and its standard library included."""
+    return (
+        (layer_dir / "bin" / "python").exists()
+        and (layer_dir / "lib" / f"python{series}").is_dir()
+        and manifest.is_complete(layer_dir)
+    )
 
 
 def _install(
@@ -234,6 +241,7 @@ def _install(
     compiled = compile_stdlib(layer_dir, resolution.series, run_env)
     if compiled:
         output.detail(f"Compiled bytecode for {compiled} standard library modules")
+    manifest.write(layer_dir)  # last: a layer without it is not complete
 
 
 def _ensure_commands(layer_dir: Path, resolution: Resolution, url: str) -> None:

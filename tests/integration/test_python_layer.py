@@ -173,6 +173,29 @@ def test_first_build_installs_and_a_restored_layer_is_reused_offline(
     assert tomlio.load(layer.parent / "python.toml")["types"]["cache"] is True
 
 
+@pytest.mark.parametrize("damage", ["delete", "truncate"])
+def test_a_partially_restored_layer_is_not_trusted(
+    builds: Builds, runtime_archives: RuntimeArchives, damage: str
+) -> None:
+    """What a cache copy killed half-way leaves: the metadata, bin/python and the stdlib's
+    directory are all there, but not every file (or not all of one)."""
+    version = runtime_archives.default.version
+    layer = builds.build(version)
+    stdlib = layer / "lib" / f"python{runtime_archives.default.series}"
+    victim = stdlib / "json" / "decoder.py"
+    if damage == "delete":
+        victim.unlink()
+    else:
+        victim.write_bytes(victim.read_bytes()[:100])
+    builds.restore()
+    builds.build(version)
+    assert builds.lines()[0] == (
+        f"- Discarding cached Python {version}: some of its files are missing"
+    )
+    assert f"- Installing Python {version}" in builds.lines()
+    assert victim.stat().st_size > 100
+
+
 def test_version_stack_and_arch_changes_reinstall_and_say_why(
     builds: Builds, runtime_archives: RuntimeArchives
 ) -> None:

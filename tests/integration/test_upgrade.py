@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from cnb_python import __version__
+from cnb_python.layers import python as python_layer
 from tests.support.devbuild import BuildResult, DevApp, DevApps
 
 pytestmark = pytest.mark.network
@@ -26,6 +27,9 @@ pytestmark = pytest.mark.network
 PREVIOUS = "0.1.0"
 RELEASES = Path(__file__).parents[1] / "fixtures" / "releases"
 STALE_REASON = "this version of the buildpack does not use it (another version made it)"
+PYTHON_LAYOUT_CHANGED = (
+    r"^- Discarding cached Python \S+: the buildpack now lays out the Python layer differently$"
+)
 # How each cached layer names itself in "Using cached ..." / "Discarding cached ..." lines.
 LOG_NAMES = {
     "python": r"Python \S+",
@@ -128,9 +132,10 @@ def test_upgrade_from_the_previous_release_and_roll_back(
     assert f"cnb-python/python@{__version__} passed" in log
     assert code_version(app) == __version__
     decisions = assert_each_layer_reused_or_discarded(log, cached_before)
-    # Nothing in the layer layouts changed between these releases: everything is reused.
-    assert set(decisions.values()) == {"reused"}, log
-    assert "- Installing Python" not in log
+    # Only the python layer's layout changed between these releases (it gained a manifest):
+    # it is rebuilt, saying why, and everything else is reused.
+    assert decisions == {**dict.fromkeys(cached_before, "reused"), "python": "discarded"}, log
+    assert re.search(PYTHON_LAYOUT_CHANGED, log, re.MULTILINE), log
     assert f"- Discarding cached layer old-thing: {STALE_REASON}" in log
     # Left alone, the lifecycle would only have ignored it ("not kept"), after restoring it.
     assert "Layer old-thing" not in log
@@ -143,11 +148,13 @@ def test_upgrade_from_the_previous_release_and_roll_back(
     assert set(image) == {"python", "venv", "web-concurrency"}
     assert_app_runs(app)
 
-    # Rolling back: the previous release reads what this one wrote.
+    # Rolling back: the previous release reads what this one wrote, and rebuilds only the
+    # python layer, whose layout it does not know.
     build_with(app, previous_release)
     assert code_version(app) == PREVIOUS
     decisions = assert_each_layer_reused_or_discarded(app.log, cached_before)
-    assert set(decisions.values()) == {"reused"}, app.log
+    assert decisions == {**dict.fromkeys(cached_before, "reused"), "python": "discarded"}, app.log
+    assert re.search(PYTHON_LAYOUT_CHANGED, app.log, re.MULTILINE), app.log
     assert_app_runs(app)
 
 
@@ -168,13 +175,8 @@ def test_a_layer_laid_out_differently_is_discarded_and_rebuilt(
     log = app.log
     decisions = assert_each_layer_reused_or_discarded(log, set(LOG_NAMES))
     assert decisions["python"] == "discarded"
-    assert re.search(
-        r"^- Discarding cached Python \S+: the buildpack now lays out the Python layer "
-        r"differently$",
-        log,
-        re.MULTILINE,
-    ), log
+    assert re.search(PYTHON_LAYOUT_CHANGED, log, re.MULTILINE), log
     assert re.search(r"^- Installing Python \S+$", log, re.MULTILINE), log
     image, _ = records(app)
-    assert image["python"]["data"]["layer_version"] == "1"
+    assert image["python"]["data"]["layer_version"] == python_layer.LAYER_VERSION
     assert_app_runs(app)
