@@ -61,12 +61,26 @@ def parse_procfile(text: str) -> list[Process]:
             raise InvalidProcfile(number, raw, f"the process type {process_type!r} is repeated")
         seen.add(process_type)
         command = match["command"].strip()
+        control = next((ch for ch in command if _is_control(ch)), None)
+        if control is not None:
+            raise InvalidProcfile(
+                number,
+                raw,
+                f"the command contains the control character U+{ord(control):04X}, which a "
+                "process command cannot hold",
+            )
         processes.append(Process(type=process_type, command=("bash", "-c", command), default=False))
     if any(p.type == "web" for p in processes):
         processes = [
             Process(type=p.type, command=p.command, default=p.type == "web") for p in processes
         ]
     return processes
+
+
+def _is_control(char: str) -> bool:
+    """NUL and the other C0 controls (tab aside) and DEL: launch.toml would carry them to the
+    launcher, which cannot pass a NUL to exec and would run what it cut off."""
+    return (ord(char) < 32 and char != "\t") or ord(char) == 127
 
 
 # --- reading the app's modules without importing them -------------------------------------
@@ -245,24 +259,37 @@ def _inferred(app_dir: Path, env: Mapping[str, str], output: Output) -> tuple[Pr
     return ()
 
 
-def from_app(
-    app_dir: Path, env: Mapping[str, str], output: Output, *, max_bytes: int = DEFAULT_LIMIT
-) -> tuple[Process, ...]:
-    """The processes for launch.toml: the Procfile's, or an inferred `web`, or none.
-    `max_bytes` is the largest Procfile read (`limits.MAX_APP_FILE_MIB`)."""
+def read_procfile(app_dir: Path, *, max_bytes: int = DEFAULT_LIMIT) -> tuple[Process, ...] | None:
+    """The Procfile's processes, or None when the app has no Procfile. `max_bytes` is the
+    largest Procfile read (`limits.MAX_APP_FILE_MIB`)."""
     procfile = app_dir / "Procfile"
     if not procfile.is_file():
-        return _inferred(app_dir, env, output)
+        return None
     try:
         raw = read_whole(procfile, "Procfile", max_bytes=max_bytes)
     except OSError as error:
         raise InvalidProcfile(0, "", f"it cannot be read ({error.strerror or error})") from None
     try:
-        text = raw.decode("utf-8")
+        # utf-8-sig: a byte order mark, as Windows editors write one, is not part of the
+        # first process type.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InvalidProcfile(0, "", "the file is not UTF-8 text") from error
-    processes = parse_procfile(text)
+    return tuple(parse_procfile(text))
+
+
+def from_app(
+    app_dir: Path, env: Mapping[str, str], output: Output, *, max_bytes: int = DEFAULT_LIMIT
+) -> tuple[Process, ...]:
+    """The processes for launch.toml: the Procfile's, or an inferred `web`, or none.
+
+    The build reads the Procfile twice: right after `bin/pre_compile`, so that a mistake in it
+    is refused before anything is downloaded (the result is dropped), and here, at the end,
+    because `bin/post_compile` may have written or changed it."""
+    processes = read_procfile(app_dir, max_bytes=max_bytes)
+    if processes is None:
+        return _inferred(app_dir, env, output)
     for process in processes:
         default = " (default)" if process.default else ""
         output.step(f"Process {process.type}{default}: {process.command[-1]}")
-    return tuple(processes)
+    return processes

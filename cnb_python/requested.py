@@ -33,6 +33,7 @@ from cnb_python.catalog.models import SERIES_RE
 from cnb_python.catalog.poetry import poetry_constraint
 from cnb_python.cnb import tomlio
 from cnb_python.errors import (
+    InvalidBooleanSetting,
     InvalidRequiresPython,
     InvalidVersion,
     MultipleVersions,
@@ -342,6 +343,17 @@ def describe_origin(requested: RequestedPython) -> str:
     return f"from {origin.label()}: {origin.value}"
 
 
+TRUE_VALUES = ("1", "true", "yes", "on")
+FALSE_VALUES = ("0", "false", "no", "off")
+
+
 def platform_flag(platform_env: Mapping[str, str], name: str) -> bool:
-    """A yes/no setting from the platform env (`1`, `true`, `yes`, `on`)."""
-    return platform_env.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+    """A yes/no setting from the platform env: `1`, `true`, `yes`, `on` (any case) or `0`,
+    `false`, `no`, `off`; unset or empty is no. Anything else is refused rather than read as
+    no: `BP_PYTHON_ALLOW_EOL=maybe` must not quietly mean "not allowed"."""
+    value = platform_env.get(name, "").strip()
+    if value.lower() in TRUE_VALUES:
+        return True
+    if not value or value.lower() in FALSE_VALUES:
+        return False
+    raise InvalidBooleanSetting(name, value, TRUE_VALUES, FALSE_VALUES)

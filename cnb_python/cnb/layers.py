@@ -33,6 +33,7 @@ from cnb_python.errors import InvalidLayerName
 
 RESERVED_NAMES = frozenset({"build", "launch", "store"})
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_TEMPORARY = re.compile(r"^\.[^/]+\.tmp$")
 
 
 class LayerMetadata(BaseModel):
@@ -272,6 +273,23 @@ def present_layer_names(layers_dir: Path) -> set[str]:
         if name not in RESERVED_NAMES and _NAME.match(name):
             names.add(name)
     return names
+
+
+def remove_stale_temporaries(layers_dir: Path) -> list[str]:
+    """Remove the temporary files a killed build left beside the layers; returns their names.
+
+    Every file we write there (`<layer>.toml`, `launch.toml`, SBOMs) is written as
+    `.<name>.<random>.tmp` and renamed into place (`tomlio.write_bytes_atomic`); a build killed
+    in between leaves the temporary file. No layer or lifecycle file has such a name.
+    """
+    if not layers_dir.is_dir():
+        return []
+    removed = []
+    for entry in layers_dir.iterdir():
+        if _TEMPORARY.match(entry.name) and entry.is_file() and not entry.is_symlink():
+            entry.unlink(missing_ok=True)
+            removed.append(entry.name)
+    return sorted(removed)
 
 
 def remove_layers_except(layers_dir: Path, known: Collection[str]) -> list[str]:

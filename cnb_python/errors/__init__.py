@@ -79,6 +79,7 @@ from cnb_python.errors.limits import (
     FileSystemFailed,
     InputNotRegular,
     InputTooLarge,
+    InvalidBooleanSetting,
     InvalidLimitSetting,
     OutOfMemory,
 )
@@ -130,6 +131,7 @@ __all__ = [
     "HookTimedOut",
     "InputNotRegular",
     "InputTooLarge",
+    "InvalidBooleanSetting",
     "InvalidEnvFileName",
     "InvalidGroups",
     "InvalidLayerName",

@@ -1,4 +1,5 @@
-"""The build's limits and resources: limit settings, oversized inputs, a full disk."""
+"""The build's settings, limits and resources: limit and yes/no settings, oversized inputs, a
+full disk."""
 
 from __future__ import annotations
 
@@ -144,5 +145,28 @@ class FileSystemFailed(BuildpackError):
                 "Check the volumes the build writes to (the layers, the app directory, the "
                 "temporary directory): mounted read-write, owned by the build's user, healthy.",
                 "Then build again.",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class InvalidBooleanSetting(BuildpackError):
+    """A yes/no setting whose value is neither."""
+
+    setting: str
+    value: str
+    true_values: tuple[str, ...]
+    false_values: tuple[str, ...]
+
+    def message(self) -> Message:
+        return Message(
+            title=f"{self.setting} is neither yes nor no",
+            found=(
+                f"{self.setting} is {quoted(self.value)}; the build does not guess what that "
+                "means.",
+            ),
+            fix=(
+                f"Set it to one of {', '.join(self.true_values)} to turn it on, or one of "
+                f"{', '.join(self.false_values)} (or unset it) to leave it off.",
             ),
         )

@@ -378,36 +378,36 @@ def compile_stdlib(layer_dir: Path, series: str, env: Mapping[str, str]) -> int:
         source
         for source in sorted(stdlib.rglob("*.py"))
         if "site-packages" not in source.relative_to(stdlib).parts
+        # A name with a line break is no importable module, and would split the list below.
+        and "\n" not in source.name
+        and "\r" not in source.name
         and _needs_bytecode(source, cache_tag)
     ]
     if not missing:
         return 0
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
-        listing.write("\n".join(str(path) for path in missing) + "\n")
-    try:
-        # -qq: test data files with deliberate syntax errors (lib2to3's) are not worth a line
-        # each; -W ignore: neither are their SyntaxWarnings. A file that does not compile is
-        # simply compiled in memory at import, so compileall's exit status is not fatal.
-        proc.run_python(
-            layer_dir / "bin" / "python",
-            [
-                "-W",
-                "ignore",
-                "-m",
-                "compileall",
-                "-qq",
-                # One worker per core: compiling ~700 modules is most of a fresh install.
-                "-j",
-                "0",
-                "--invalidation-mode",
-                "checked-hash",
-                "-i",
-                listing.name,
-            ],
-            env={**env, "SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH") or SOURCE_DATE_EPOCH},
-            capture=True,
-            check=False,
-        )
-    finally:
-        Path(listing.name).unlink(missing_ok=True)
+    # -qq: test data files with deliberate syntax errors (lib2to3's) are not worth a line
+    # each; -W ignore: neither are their SyntaxWarnings. A file that does not compile is
+    # simply compiled in memory at import, so compileall's exit status is not fatal. The list
+    # goes on stdin (`-i -`), not in a temporary file a killed build would leave behind.
+    proc.run_python(
+        layer_dir / "bin" / "python",
+        [
+            "-W",
+            "ignore",
+            "-m",
+            "compileall",
+            "-qq",
+            # One worker per core: compiling ~700 modules is most of a fresh install.
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "checked-hash",
+            "-i",
+            "-",
+        ],
+        env={**env, "SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH") or SOURCE_DATE_EPOCH},
+        capture=True,
+        check=False,
+        stdin="".join(f"{path}\n" for path in missing),
+    )
     return sum(1 for source in missing if not _needs_bytecode(source, cache_tag))

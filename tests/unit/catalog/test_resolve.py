@@ -7,17 +7,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cnb_python.catalog.models import Catalog
 from cnb_python.cnb.context import Target
 from cnb_python.errors import (
     BuildpackError,
+    InvalidBooleanSetting,
     InvalidMirror,
     PatchNotAvailable,
     SeriesEndOfLife,
     SeriesNotOffered,
     UnknownSeries,
 )
+from cnb_python.requested import FALSE_VALUES, TRUE_VALUES, platform_flag
 from cnb_python.resolve import Resolution, resolve_python
 from tests.unit.catalog import factory
 
@@ -251,6 +255,31 @@ def test_an_end_of_life_series_is_refused_unless_allowed(tmp_path: Path) -> None
         assert titles(resolution) == [
             "Python 3.9 has reached end-of-life: building anyway because BP_PYTHON_ALLOW_EOL is set"
         ]
+
+
+@pytest.mark.parametrize("flag", ["maybe", "2", "enabled", "y e s", "ture"])
+def test_a_yes_no_setting_that_is_neither_is_refused_even_for_a_supported_series(
+    tmp_path: Path, flag: str
+) -> None:
+    (tmp_path / ".python-version").write_text("3.12\n")
+    with pytest.raises(InvalidBooleanSetting) as caught:
+        resolve(tmp_path, {"BP_PYTHON_ALLOW_EOL": flag})
+    message = caught.value.message()
+    assert message.title == "BP_PYTHON_ALLOW_EOL is neither yes nor no"
+    assert message.fix == (
+        "Set it to one of 1, true, yes, on to turn it on, or one of 0, false, no, off (or unset "
+        "it) to leave it off.",
+    )
+
+
+@given(st.text(max_size=8))
+def test_a_yes_no_setting_is_one_of_its_words_or_refused(value: str) -> None:
+    try:
+        answer = platform_flag({"FLAG": value}, "FLAG")
+    except InvalidBooleanSetting:
+        assert value.strip().lower() not in (*TRUE_VALUES, *FALSE_VALUES, "")
+    else:
+        assert answer == (value.strip().lower() in TRUE_VALUES)
 
 
 def test_the_previous_builds_end_of_life_series_has_its_own_title(tmp_path: Path) -> None:
