@@ -113,14 +113,11 @@ def _remove_layer_files(layers_dir: Path, name: str) -> None:
 def write_layer_toml(
     layers_dir: Path, name: str, types: LayerTypes, metadata: BaseModel | None
 ) -> None:
-    """Declare the layer's new contents complete: a launch layer's files are made readable by
-    every user first, then `<name>.toml` is written."""
+    """Declare the layer's contents complete: a launch layer's files are made readable by
+    every user first (a restored one too: an older release may have written env files 0600),
+    then `<name>.toml` is written."""
     if types.launch:
         make_readable(layers_dir / name)
-    _write_toml(layers_dir, name, types, metadata)
-
-
-def _write_toml(layers_dir: Path, name: str, types: LayerTypes, metadata: BaseModel | None) -> None:
     content: dict[str, Any] = {"types": types.to_toml()}
     if metadata is not None:
         content["metadata"] = metadata.model_dump(mode="json")
@@ -173,8 +170,7 @@ class CachedLayer(Generic[M]):
         if not isinstance(self.state, Restored):
             msg = f"layer {self.name} was not restored; call finish() instead"
             raise TypeError(msg)
-        # The contents are the ones a previous build declared complete (and made readable).
-        _write_toml(self.layers_dir, self.name, self.types, self.state.metadata)
+        write_layer_toml(self.layers_dir, self.name, self.types, self.state.metadata)
 
     def begin_update(self) -> None:
         """Make a restored layer untrusted while its contents change (an incremental update):

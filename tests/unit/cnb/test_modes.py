@@ -17,6 +17,7 @@ from cnb_python.cnb.launch import Launch, Process
 from cnb_python.cnb.layers import (
     LayerMetadata,
     LayerTypes,
+    Restored,
     cached_layer,
     fresh_layer,
     write_layer_toml,
@@ -121,3 +122,17 @@ def test_a_completed_launch_layer_is_readable_by_all_and_a_cache_layer_is_left_a
     assert mode(tmp_path / "web" / "exec.d") == 0o755
     # Only the build reads a cache-only layer: nothing is widened there.
     assert mode(tmp_path / "pip-cache" / "bin" / "python") == 0o700
+
+
+def test_a_restored_launch_layer_is_made_readable_when_it_is_kept(tmp_path: Path) -> None:
+    # What an older release left: an env file written 0600, restored as it was.
+    meta = Meta(version="1")
+    layer = cached_layer(tmp_path, "venv", LayerTypes(launch=True), Meta, lambda _: [])
+    (layer.path / "env").mkdir()
+    (layer.path / "env" / "VIRTUAL_ENV.override").write_text("/layers/venv")
+    layer.finish(meta)
+    (layer.path / "env" / "VIRTUAL_ENV.override").chmod(0o600)
+
+    kept = cached_layer(tmp_path, "venv", LayerTypes(launch=True), Meta, lambda _: [])
+    assert isinstance(kept.state, Restored)
+    assert mode(tmp_path / "venv" / "env" / "VIRTUAL_ENV.override") == 0o644
