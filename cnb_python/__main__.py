@@ -88,8 +88,9 @@ def _fail(env: dict[str, str], error: BaseException | None, phase: str) -> int:
 
 
 def _environmental(error: BaseException | None) -> BaseException | None:
-    """A full disk or exhausted memory is the build's environment, not a bug: the step that
-    hit it did not expect it, but the user gets the same clear message wherever it struck."""
+    """A full disk, exhausted memory or a file system that refuses (read-only, no permission,
+    failing) is the build's environment, not a bug: the step that hit it did not expect it,
+    but the user gets one clear message wherever it struck."""
     import errno
 
     from cnb_python.errors import DiskFull, FileSystemFailed, OutOfMemory

@@ -368,6 +368,21 @@ def test_forbidden_env_is_refused_at_once_before_any_download(
     assert project.server.total_requests() == 0
 
 
+def test_a_bad_limit_or_yes_no_setting_is_refused_before_any_download(
+    runtime_archives: RuntimeArchives, project: Project
+) -> None:
+    catalog = project.catalog(runtime_archives.get())
+    result = project.build(catalog, "BP_PYTHON_COLLECTSTATIC_TIMEOUT=15m")
+    _assert_failed_cleanly(result)
+    assert "ERROR: BP_PYTHON_COLLECTSTATIC_TIMEOUT is not a positive whole number" in result.log
+    assert "[Determining the Python version]" not in result.log
+
+    result = project.build(catalog, "BP_PYTHON_ALLOW_EOL=maybe")
+    _assert_failed_cleanly(result)
+    assert "ERROR: BP_PYTHON_ALLOW_EOL is neither yes nor no" in result.log
+    assert project.server.total_requests() == 0
+
+
 def test_pythonpath_builds_with_a_warning(
     runtime_archives: RuntimeArchives, project: Project
 ) -> None:

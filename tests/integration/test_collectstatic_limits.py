@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from cnb_python.cnb.context import BuildContext, Target
+from cnb_python.cnb.context import BuildContext
 from cnb_python.django import collectstatic
 from cnb_python.errors import DjangoTimedOut
 from cnb_python.output import Output
+from tests.support.contexts import build_context
 
 
 def _django_app(tmp_path: Path, manage_py: str) -> tuple[BuildContext, dict[str, str]]:
@@ -29,15 +30,7 @@ def _django_app(tmp_path: Path, manage_py: str) -> tuple[BuildContext, dict[str,
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "python").symlink_to(sys.executable)
     (venv / "bin" / "django-admin").write_text("")
-    ctx = BuildContext(
-        app_dir=app,
-        buildpack_dir=tmp_path / "bp",
-        platform_dir=tmp_path / "platform",
-        layers_dir=tmp_path / "layers",
-        buildpack_plan_path=tmp_path / "plan.toml",
-        target=Target(os="linux", arch="amd64"),
-        platform_env={"BP_PYTHON_COLLECTSTATIC_TIMEOUT": "1"},
-    )
+    ctx = build_context(tmp_path, app, {"BP_PYTHON_COLLECTSTATIC_TIMEOUT": "1"})
     return ctx, {"PATH": os.environ["PATH"], "VIRTUAL_ENV": str(venv)}
 
 
