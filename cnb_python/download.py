@@ -290,8 +290,9 @@ def _attempt(
         if status >= 400:
             reason = f"HTTP {status} {response.reason or ''}".strip()
             raise transfer.TransferFailed(reason, retryable=False)
-        length_header = response.headers.get("Content-Length", "")
-        total = int(length_header) if length_header.isdigit() else None
+        length_header = response.headers.get("Content-Length", "").strip()
+        # At most 18 digits: int() refuses thousands of them, and no file is that large.
+        total = int(length_header) if length_header.isdigit() and len(length_header) <= 18 else None
         progress = _Progress(output, total, policy)
         digest = hashlib.sha256()
         done = 0

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from cnb_python.errors import InvalidLimitSetting
 
 MIB = 1024 * 1024
+MAX_DIGITS = 12
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,9 @@ class Limit:
         value = platform_env.get(self.setting, "").strip()
         if not value:
             return self.default
-        if not value.isdecimal() or int(value) < 1:
-            raise InvalidLimitSetting(self.setting, value, self.unit, self.default)
+        # At most MAX_DIGITS digits: int() refuses very long ones, and no limit needs more.
+        if not value.isdecimal() or len(value) > MAX_DIGITS or int(value) < 1:
+            raise InvalidLimitSetting(self.setting, value, self.unit, self.default, MAX_DIGITS)
         return int(value)
 
     def describe(self, value: int) -> str:

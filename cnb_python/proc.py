@@ -44,6 +44,15 @@ _GRACE = 5.0
 NEUTRAL_CWD = Path("/")
 
 
+_DISK_FULL_WORDS = ("No space left on device", "Disk quota exceeded")
+
+
+def ran_out_of_disk(output: str) -> bool:
+    """A command's captured output says the disk filled up: the C library's message, in
+    English whatever the build's locale (Python sets only LC_CTYPE from the environment)."""
+    return any(words in output for words in _DISK_FULL_WORDS)
+
+
 def isolated_env(env: Mapping[str, str]) -> dict[str, str]:
     """`env` without the `PYTHON*` variables, which is what `-I` makes CPython ignore. Others
     that begin so (`PYTHON_KEYRING_BACKEND`) belong to tools, which set them again."""

@@ -28,8 +28,9 @@ class TOMLDecodeError(ValueError):
     """Not valid TOML, or nested deeper than the parser can follow.
 
     Our own class, not the parser's: `tomllib` raises `RecursionError` for arrays or inline
-    tables nested a few thousand deep (a hostile pyproject.toml), which callers expecting a
-    parse error would otherwise let through as an internal error.
+    tables nested a few thousand deep, and a plain `ValueError` for an integer of thousands of
+    digits (a hostile pyproject.toml), which callers expecting a parse error would otherwise
+    let through as an internal error.
     """
 
 
@@ -40,6 +41,8 @@ def loads(text: str) -> dict[str, Any]:
         raise TOMLDecodeError(str(error)) from None
     except RecursionError:
         raise TOMLDecodeError("arrays or tables are nested too deeply to be read") from None
+    except ValueError as error:  # an integer of thousands of digits, which int() refuses
+        raise TOMLDecodeError(f"a value cannot be read: {str(error)[:100]}") from None
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -16,14 +16,16 @@ class InvalidLimitSetting(BuildpackError):
     value: str
     unit: str
     default: int
+    max_digits: int
 
     def message(self) -> Message:
         return Message(
             title=f"{self.setting} is not a positive whole number",
             found=(f"{self.setting} is {quoted(self.value)}; it is a number of {self.unit}.",),
             fix=(
-                f"Set it to a whole number of {self.unit} greater than 0, e.g. "
-                f"{self.setting}={self.default} (the default), or unset it.",
+                f"Set it to a whole number of {self.unit} greater than 0 (at most "
+                f"{self.max_digits} digits), e.g. {self.setting}={self.default} (the default), "
+                "or unset it.",
                 "docs/limits.md lists every limit and what it bounds.",
             ),
         )

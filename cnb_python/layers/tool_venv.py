@@ -22,7 +22,7 @@ from pathlib import Path
 from cnb_python import proc
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
-from cnb_python.errors import CommandFailed, ToolInstallFailed, VenvCreateFailed
+from cnb_python.errors import CommandFailed, DiskFull, ToolInstallFailed, VenvCreateFailed
 from cnb_python.layers import python as python_layer
 from cnb_python.layers.pip import read_pin
 from cnb_python.layers.reuse import reuse_or_install
@@ -122,6 +122,8 @@ def _install(
     try:
         proc.run_python(python, ["-m", "venv", "--without-pip", layer_dir], env=env, capture=True)
     except CommandFailed as error:
+        if proc.ran_out_of_disk(error.output):
+            raise DiskFull(f"in the {tool} layer") from None
         raise VenvCreateFailed(python_version, error.output) from None
     try:
         argv = pip.command(

@@ -26,7 +26,7 @@ from cnb_python import proc
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
-from cnb_python.errors import CommandFailed, VenvCreateFailed
+from cnb_python.errors import CommandFailed, DiskFull, VenvCreateFailed
 from cnb_python.layers import python as python_layer
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import runtime_reasons, target_reasons
@@ -202,6 +202,8 @@ def _create(
     try:
         proc.run_python(python, ["-m", "venv", "--without-pip", venv], env=env, capture=True)
     except CommandFailed as error:
+        if proc.ran_out_of_disk(error.output):
+            raise DiskFull(f"in the {LAYER_NAME} layer") from None
         raise VenvCreateFailed(resolution.version, error.output) from None
     # VIRTUAL_ENV for the app and later buildpacks; PIP_PYTHON so a later `pip install`
     # (a hook, another buildpack) targets the venv rather than the runtime.

@@ -32,7 +32,9 @@ def test_settings_are_named_once_and_follow_the_convention() -> None:
     assert all(name.startswith("BP_PYTHON_") for name in names)
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "1.5", "ten", "1e3", "0x10", "½"])
+@pytest.mark.parametrize(
+    "value", ["0", "-1", "1.5", "ten", "1e3", "0x10", "½", "9" * 13, "9" * 5000]
+)
 def test_a_limit_that_is_not_a_positive_whole_number_is_refused(value: str) -> None:
     env = {"BP_PYTHON_HOOK_TIMEOUT": value}
     with pytest.raises(InvalidLimitSetting) as caught:
