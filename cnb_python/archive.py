@@ -34,6 +34,7 @@ from __future__ import annotations
 import errno
 import gzip
 import lzma
+import math
 import os
 import stat
 import tarfile
@@ -313,7 +314,9 @@ class _Extractor:
             os.mkdir(name, 0o755, dir_fd=self.tree.fd(real))
         # Modes and times of directories are applied at the end: children change mtimes, and
         # a read-only directory would stop us from filling it.
-        self.directories.append(((*real, name), _mode(member.mode, directory=True), member.mtime))
+        self.directories.append(
+            ((*real, name), _mode(member.mode, directory=True), _mtime(member.mtime))
+        )
 
     def _check_link(self, member: str, real: tuple[str, ...], link: str) -> None:
         if not link or link.startswith("/"):
@@ -385,7 +388,7 @@ class _Extractor:
                 handle.write(chunk)
             handle.flush()
             os.fchmod(fd, _mode(member.mode, directory=False))
-            os.utime(fd, (member.mtime, member.mtime))
+            os.utime(fd, (_mtime(member.mtime),) * 2)
         self.files += 1
         self.bytes += member.size
 
@@ -410,6 +413,14 @@ class _Extractor:
             finally:
                 os.close(fd)
             self.tree.trim()
+
+
+def _mtime(value: float) -> float:
+    """A modification time the file system can hold: a PAX header may say `1e30` or `nan`
+    (the lifecycle resets every mtime anyway; only the bytes matter)."""
+    if not math.isfinite(value):
+        return 0.0
+    return min(max(value, 0.0), float(2**32))
 
 
 def _mode(mode: int, *, directory: bool) -> int:

@@ -15,6 +15,7 @@ get the same env through `isolated_env`.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import shutil
@@ -160,14 +161,14 @@ def _supervised(
         errors="replace",
         start_new_session=True,
     )
-    lines: list[str] = []
+    lines = _Kept()
     reader = None
     if process.stdout is not None:
         stream = process.stdout
 
         def pump() -> None:
             for line in stream:
-                lines.append(line)
+                lines.add(line)
                 if output is not None:
                     output.detail(line.rstrip("\n"))
 
@@ -179,7 +180,7 @@ def _supervised(
         _stop(process)
         if reader is not None:
             reader.join(_GRACE)
-        raise CommandTimedOut(tuple(args), float(timeout or 0), "".join(lines)) from None
+        raise CommandTimedOut(tuple(args), float(timeout or 0), lines.text()) from None
     except BaseException:
         _stop(process)
         raise
@@ -191,10 +192,37 @@ def _supervised(
             reader.join(_GRACE)
     if process.stdout is not None:
         process.stdout.close()
-    text = "".join(lines)
+    text = lines.text()
     if check and returncode != 0:
         raise CommandFailed(tuple(args), returncode, text)
     return subprocess.CompletedProcess(args, returncode, text if capture else None)
+
+
+class _Kept:
+    """What is kept of a captured output that may never end (`yes` in a hook): its first
+    `HEAD_BYTES` and its last `TAIL_LINES` lines, the rest only streamed to the log."""
+
+    HEAD_BYTES = 1024 * 1024
+    TAIL_LINES = 200
+
+    def __init__(self) -> None:
+        self.head: list[str] = []
+        self.size = 0
+        self.tail: collections.deque[str] = collections.deque(maxlen=self.TAIL_LINES)
+        self.dropped = 0
+
+    def add(self, line: str) -> None:
+        if self.size + len(line) <= self.HEAD_BYTES and not self.tail:
+            self.head.append(line)
+            self.size += len(line)
+            return
+        if len(self.tail) == self.TAIL_LINES:
+            self.dropped += 1
+        self.tail.append(line)
+
+    def text(self) -> str:
+        cut = [f"[... {self.dropped} lines not kept ...]\n"] if self.dropped else []
+        return "".join([*self.head, *cut, *self.tail])
 
 
 def _stop(process: subprocess.Popen[str]) -> None:

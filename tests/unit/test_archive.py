@@ -331,3 +331,20 @@ def test_no_sequence_of_members_writes_outside_the_destination(members: list[Mem
                     assert resolved == str(dest) or resolved.startswith(f"{dest}/"), path
         assert [p.name for p in outer.iterdir()] == ["layer"]
         assert sorted(p.name for p in Path(scratch).iterdir()) == ["archive.tar.gz", "outer"]
+
+
+@pytest.mark.parametrize("mtime", ["1e30", "-1e30", "nan", "inf"])
+def test_a_modification_time_no_file_system_holds_is_clamped(
+    tmp_path: Path, dest: Path, mtime: str
+) -> None:
+    def add(tar: tarfile.TarFile) -> None:
+        for kind in (tarfile.REGTYPE, tarfile.DIRTYPE):
+            info = tarfile.TarInfo("f" if kind == tarfile.REGTYPE else "d")
+            info.type = kind
+            info.size = 1 if kind == tarfile.REGTYPE else 0
+            info.pax_headers = {"mtime": mtime}
+            tar.addfile(info, io.BytesIO(b"x") if kind == tarfile.REGTYPE else None)
+
+    extract(_archive(tmp_path, [add]), dest, fmt="tar.gz")
+    assert (dest / "f").read_bytes() == b"x"
+    assert 0 <= (dest / "d").stat().st_mtime <= 2**32
