@@ -45,8 +45,12 @@ def _build(env: dict[str, str]) -> int:
 
     from cnb_python.build import build
     from cnb_python.cnb.context import BuildContext
+    from cnb_python.cnb.modes import UMASK
     from cnb_python.output import Output
 
+    # What the build and its subprocesses (pip, uv, venv) create must be readable by the user
+    # the app runs as, whatever umask the platform started us with (cnb_python.cnb.modes).
+    os.umask(UMASK)
     ctx = BuildContext.from_env(env, Path.cwd())
     build(ctx, env, Output.for_environment(env))
     return exit_codes.SUCCESS
@@ -60,6 +64,7 @@ def _fail(env: dict[str, str], error: BaseException | None, phase: str) -> int:
     from cnb_python.output import Output
 
     output = Output.for_environment(env)
+    error = _environmental(error)
     if error is None:
         output.error(Message(title=f"Unknown phase {phase!r}: expected detect or build"))
     elif isinstance(error, BuildpackError):
@@ -80,6 +85,29 @@ def _fail(env: dict[str, str], error: BaseException | None, phase: str) -> int:
         if env.get("BP_LOG_LEVEL", "").strip().upper() == "DEBUG":
             traceback.print_exception(type(error), error, error.__traceback__)
     return exit_codes.ERROR
+
+
+def _environmental(error: BaseException | None) -> BaseException | None:
+    """A full disk, exhausted memory or a file system that refuses (read-only, no permission,
+    failing) is the build's environment, not a bug: the step that hit it did not expect it,
+    but the user gets one clear message wherever it struck."""
+    import errno
+
+    from cnb_python.errors import DiskFull, FileSystemFailed, OutOfMemory
+
+    if isinstance(error, MemoryError) or (
+        isinstance(error, OSError) and error.errno == errno.ENOMEM
+    ):
+        return OutOfMemory()
+    if not isinstance(error, OSError):
+        return error
+    path = str(error.filename) if error.filename else ""
+    reason = error.strerror or str(error)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFull(reason=reason, path=path)
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO, errno.EMFILE):
+        return FileSystemFailed(reason, path)
+    return error
 
 
 def main(argv: Sequence[str] | None = None) -> int:

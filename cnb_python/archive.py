@@ -4,39 +4,87 @@ Formats: `tar.gz`, `tar.xz` and `tar.zst` (the format of the Heroku and Scalingo
 archives, so operators can point a catalog at theirs). Members are written by this module, not
 by `tarfile.extractall`, so every rule is explicit and the same on every Python version:
 
-- member names must be relative and free of `..`; `strip_components` drops leading
+- member names must be relative and free of `..`, with no component longer than the file
+  system allows and no path longer than `MAX_PATH`; `strip_components` drops leading
   components (members that strip to nothing, such as the top directory itself, are skipped);
-- symlinks must be relative and resolve inside the destination, and are checked again once
+- nothing is ever written outside the destination, by construction (`cnb_python.confined`):
+  every member's directory is reached from a file descriptor of the destination, one component
+  at a time, with `O_NOFOLLOW`. A symbolic link on the way is read and followed by us, never by
+  the kernel, against the real directories reached so far; one that would leave the
+  destination is refused. So no check is ever cached across a change of a link: only real
+  directories are remembered, and a directory is never replaced;
+- symlinks must be relative and stay inside the destination, and are checked again once
   everything is extracted (a later link can change where an earlier one points);
 - hard links must point at a regular file already extracted inside the destination;
-- files are never written through a path whose real location is outside the destination;
-- device files and FIFOs are refused (the lifecycle's cache cannot even store them);
-- permission bits are kept, minus setuid/setgid/sticky, and the owner can always read and
-  write (the next build must be able to delete a restored layer); modification times are kept.
+- device files, FIFOs and sparse files are refused (the lifecycle's cache cannot store the
+  first two, and no runtime needs the last);
+- permission bits are kept, minus setuid/setgid/sticky, plus what `cnb.modes` requires of a
+  layer (readable by every user, the owner can write so the next build can delete a restored
+  layer); modification times are kept;
+- what the archive unpacks to is capped (`ExtractLimits`), so a decompression bomb served with
+  a matching checksum stops with a message instead of filling the disk.
 
-Any violation raises `UnsafeArchive`; a stream that cannot be decompressed or parsed raises
-`CorruptArchive`. The caller owns the destination and deletes it on error.
+Any violation raises `UnsafeArchive` or `ArchiveTooLarge`; a stream that cannot be
+decompressed or parsed raises `CorruptArchive`; a full disk raises `DiskFull`, another failure
+of the file system `ExtractionFailed`. The caller owns the destination and deletes it on error.
 """
 
 from __future__ import annotations
 
+import errno
 import gzip
 import lzma
+import math
 import os
-import shutil
 import stat
 import tarfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, Any
 
-from cnb_python.errors import CorruptArchive, UnsafeArchive
+from cnb_python.cnb.modes import readable_mode
+from cnb_python.confined import DIR_FLAGS, ConfinedTree, Escapes, NotADirectory
+from cnb_python.errors import (
+    ArchiveTooLarge,
+    CorruptArchive,
+    DiskFull,
+    ExtractionFailed,
+    UnsafeArchive,
+)
+from cnb_python.limits import MAX_RUNTIME_FILES, MAX_RUNTIME_MIB, MAX_RUNTIME_RATIO, MIB
 
 FORMATS = ("tar.gz", "tar.xz", "tar.zst")
 _COPY_BUFFER = 1024 * 1024
+# Far beyond any runtime's longest path (CPython's is under 120 bytes), and short enough that
+# a layer's absolute paths stay below PATH_MAX for every tool that later walks it.
+MAX_PATH = 1024
+NAME_MAX = 255
+# Below this, the ratio limit does not apply: small archives of small files compress well.
+RATIO_FLOOR = 64 * MIB
+_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+@dataclass(frozen=True)
+class ExtractLimits:
+    """What an archive may unpack to: bytes of tar stream, times its own size (above
+    `ratio_floor`), and entries."""
+
+    max_bytes: int = MAX_RUNTIME_MIB.default * MIB
+    max_ratio: int = MAX_RUNTIME_RATIO.default
+    max_members: int = MAX_RUNTIME_FILES.default
+    ratio_floor: int = RATIO_FLOOR
+
+    @classmethod
+    def from_env(cls, platform_env: Mapping[str, str]) -> ExtractLimits:
+        return cls(
+            max_bytes=MAX_RUNTIME_MIB.read(platform_env) * MIB,
+            max_ratio=MAX_RUNTIME_RATIO.read(platform_env),
+            max_members=MAX_RUNTIME_FILES.read(platform_env),
+        )
 
 
 @dataclass(frozen=True)
@@ -45,25 +93,51 @@ class Extracted:
     bytes: int
 
 
+class _Counted:
+    """The decompressed stream, refusing to yield more than the limits allow."""
+
+    def __init__(self, stream: Any, archive: str, compressed: int, limits: ExtractLimits) -> None:
+        self.stream = stream
+        self.archive = archive
+        self.read_so_far = 0
+        by_ratio = max(limits.ratio_floor, compressed * limits.max_ratio)
+        self.cap = min(limits.max_bytes, by_ratio)
+        if by_ratio < limits.max_bytes:
+            self.limit = (
+                f"{limits.max_ratio} times its compressed size of {compressed // 1024} KiB "
+                f"({MAX_RUNTIME_RATIO.setting})"
+            )
+        else:
+            self.limit = MAX_RUNTIME_MIB.describe(limits.max_bytes // MIB)
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self.stream.read(size)
+        self.read_so_far += len(data)
+        if self.read_so_far > self.cap:
+            raise ArchiveTooLarge(
+                self.archive, f"It unpacks to more than {self.cap // MIB} MiB", self.limit
+            )
+        return data
+
+
 @contextmanager
-def _decompressed(path: Path, fmt: str) -> Iterator[Any]:
+def _decompressed(raw: IO[bytes], fmt: str) -> Iterator[Any]:
     """The archive's tar stream. Each decompressor raises on a stream that ends early, which
     tarfile's own stream mode would take for a normal end of archive."""
-    with path.open("rb") as raw:
-        if fmt == "tar.zst":
-            import zstandard
+    if fmt == "tar.zst":
+        import zstandard
 
-            # max_window_size: Heroku's archives are made with `zstd --long` (up to 2 GiB
-            # windows), which a default decompressor refuses.
-            decompressor = zstandard.ZstdDecompressor(max_window_size=2**31)
-            with decompressor.stream_reader(raw, read_size=_COPY_BUFFER) as reader:
-                yield reader
-        elif fmt == "tar.xz":
-            with lzma.LZMAFile(raw) as reader:
-                yield reader
-        else:
-            with gzip.GzipFile(fileobj=raw) as reader:
-                yield reader
+        # max_window_size: Heroku's archives are made with `zstd --long` (up to 2 GiB
+        # windows), which a default decompressor refuses.
+        decompressor = zstandard.ZstdDecompressor(max_window_size=2**31)
+        with decompressor.stream_reader(raw, read_size=_COPY_BUFFER, closefd=False) as reader:
+            yield reader
+    elif fmt == "tar.xz":
+        with lzma.LZMAFile(raw) as reader:
+            yield reader
+    else:
+        with gzip.GzipFile(fileobj=raw) as reader:
+            yield reader
 
 
 def _corruption_types() -> tuple[type[BaseException], ...]:
@@ -77,32 +151,69 @@ def _corruption_types() -> tuple[type[BaseException], ...]:
     return tuple(types)
 
 
-def extract(archive: Path, dest: Path, *, fmt: str, strip_components: int = 0) -> Extracted:
-    """Extract `archive` (of format `fmt`) into the existing directory `dest`."""
+def extract(
+    archive: Path | IO[bytes],
+    dest: Path,
+    *,
+    fmt: str,
+    strip_components: int = 0,
+    limits: ExtractLimits | None = None,
+    name: str = "",
+    where: str = "",
+) -> Extracted:
+    """Extract `archive` (a path, or a binary file positioned at its start) of format `fmt`
+    into the empty (or missing) directory `dest`. `name` names the archive in messages (default:
+    the file name); `where` says where a full disk struck ("in the python layer")."""
+    limits = limits or ExtractLimits()
+    if isinstance(archive, Path):
+        with archive.open("rb") as raw:
+            return extract(
+                raw,
+                dest,
+                fmt=fmt,
+                strip_components=strip_components,
+                limits=limits,
+                name=name or archive.name,
+                where=where,
+            )
+    label = name or "the runtime archive"
     if fmt not in FORMATS:
-        raise CorruptArchive(archive.name, fmt, f"unsupported format; use one of {FORMATS}")
-    extractor = _Extractor(dest, strip_components, archive.name)
-    try:
-        with (
-            _decompressed(archive, fmt) as stream,
-            tarfile.open(fileobj=stream, mode="r|", bufsize=_COPY_BUFFER) as tar,
-        ):
-            for member in tar:
-                extractor.add(tar, member)
-            # Read to the end so that a truncated or damaged tail is noticed too.
-            while stream.read(_COPY_BUFFER):
-                pass
-    except (UnsafeArchive, CorruptArchive):
-        raise
-    except _corruption_types() as error:
-        raise CorruptArchive(archive.name, fmt, _describe(error)) from None
-    except OSError as error:
-        # gzip raises a plain OSError ("Not a gzipped file") for foreign data.
-        if error.errno is None:
-            raise CorruptArchive(archive.name, fmt, _describe(error)) from None
-        raise
-    extractor.finish()
+        raise CorruptArchive(label, fmt, f"unsupported format; use one of {FORMATS}")
+    compressed = os.fstat(archive.fileno()).st_size
+    dest.mkdir(parents=True, exist_ok=True)
+    with ConfinedTree(dest) as tree:
+        extractor = _Extractor(tree, strip_components, label, limits.max_members)
+        try:
+            with _decompressed(archive, fmt) as decompressed:
+                stream: Any = _Counted(decompressed, label, compressed, limits)
+                with tarfile.open(fileobj=stream, mode="r|", bufsize=_COPY_BUFFER) as tar:
+                    for member in tar:
+                        extractor.add(tar, member)
+                # Read to the end so that a truncated or damaged tail is noticed too.
+                while stream.read(_COPY_BUFFER):
+                    pass
+            extractor.finish()
+        except (UnsafeArchive, CorruptArchive, ArchiveTooLarge):
+            raise
+        except _corruption_types() as error:
+            raise CorruptArchive(label, fmt, _describe(error)) from None
+        except OSError as error:
+            # gzip raises a plain OSError ("Not a gzipped file") for foreign data.
+            if error.errno is None:
+                raise CorruptArchive(label, fmt, _describe(error)) from None
+            raise _file_system_error(
+                error, label, extractor.current, where or f"in {dest}"
+            ) from None
     return Extracted(extractor.files, extractor.bytes)
+
+
+def _file_system_error(error: OSError, archive: str, member: str, where: str) -> Exception:
+    reason = error.strerror or str(error)
+    if error.errno in _DISK_FULL:
+        return DiskFull(where, reason)
+    if error.errno == errno.ENAMETOOLONG:
+        return UnsafeArchive(member, "its name is longer than the file system allows", archive)
+    return ExtractionFailed(archive, member, reason)
 
 
 def _describe(error: BaseException) -> str:
@@ -111,159 +222,206 @@ def _describe(error: BaseException) -> str:
 
 
 class _Extractor:
-    def __init__(self, dest: Path, strip_components: int, archive: str) -> None:
-        self.dest = dest
-        self.root = os.path.realpath(dest)
+    def __init__(
+        self, tree: ConfinedTree, strip_components: int, archive: str, max_members: int
+    ) -> None:
+        self.tree = tree
         self.strip = strip_components
         self.archive = archive
+        self.max_members = max_members
+        self.members = 0
         self.files = 0
         self.bytes = 0
-        self.symlinks: list[tuple[str, Path]] = []
-        self.directories: list[tuple[Path, int, float]] = []
-        # Directories already resolved inside the destination. They stay real directories:
-        # replacing a directory is refused, so the check never has to be repeated for them.
-        self.verified: set[Path] = set()
+        self.current = ""
+        # (member name, real directory, link name) of every symlink, checked again at the end.
+        self.symlinks: list[tuple[str, tuple[str, ...], str]] = []
+        self.directories: list[tuple[tuple[str, ...], int, float]] = []
 
     def _unsafe(self, member: str, reason: str) -> UnsafeArchive:
         return UnsafeArchive(member, reason, self.archive)
 
-    def relative(self, name: str) -> PurePosixPath | None:
-        """The member's path inside `dest` after stripping, or None to skip it."""
+    def relative(self, name: str) -> list[str] | None:
+        """The member's path components inside `dest` after stripping, or None to skip it."""
         if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
             raise self._unsafe(name, "absolute path")
         parts = [part for part in name.split("/") if part not in ("", ".")]
         if ".." in parts:
             raise self._unsafe(name, "path contains '..'")
         parts = parts[self.strip :]
-        return PurePosixPath(*parts) if parts else None
+        if any(len(part.encode("utf-8", "surrogateescape")) > NAME_MAX for part in parts):
+            raise self._unsafe(name, f"a component of its name is longer than {NAME_MAX} bytes")
+        if len("/".join(parts).encode("utf-8", "surrogateescape")) > MAX_PATH:
+            raise self._unsafe(name, f"its path is longer than {MAX_PATH} bytes")
+        return parts or None
 
-    def _inside(self, path: str) -> bool:
-        real = os.path.realpath(path)
-        return real == self.root or real.startswith(self.root + os.sep)
+    def _parent(self, member: str, parts: list[str]) -> tuple[str, ...]:
+        """The real directory that will hold `parts[-1]`, created as needed."""
+        try:
+            return self.tree.resolve((), parts[:-1], create=True)
+        except Escapes:
+            raise self._unsafe(member, "its directory resolves outside the destination") from None
+        except NotADirectory as error:
+            where = "/".join(error.path)
+            raise self._unsafe(member, f"its directory {where!r} is not a directory") from None
 
-    def _prepare_parent(self, name: str, target: Path, *, replace: bool = True) -> None:
-        parent = target.parent
-        if parent not in self.verified:
-            # realpath() follows every existing link, so checking before mkdir() means no
-            # directory is ever created outside the destination.
-            if not self._inside(str(parent)):
-                raise self._unsafe(name, "its directory resolves outside the destination")
-            parent.mkdir(parents=True, exist_ok=True)
-            self.verified.add(parent)
-        if replace:
-            self._replace(name, target)
-
-    def _replace(self, name: str, target: Path) -> None:
+    def _make_way(self, member: str, real: tuple[str, ...], name: str) -> None:
         """Make way for a member that appears twice (later members win, as with tar)."""
-        if target.is_symlink() or target.exists():
-            if target.is_dir() and not target.is_symlink():
-                raise self._unsafe(name, "would replace a directory")
-            target.unlink()
+        info = self.tree.lstat(real, name)
+        if info is None:
+            return
+        if stat.S_ISDIR(info.st_mode):
+            raise self._unsafe(member, "would replace a directory")
+        os.unlink(name, dir_fd=self.tree.fd(real))
 
     def add(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
-        relative = self.relative(member.name)
+        self.current = member.name
+        self.members += 1
+        if self.members > self.max_members:
+            raise ArchiveTooLarge(
+                self.archive,
+                f"It holds more than {self.max_members} entries",
+                MAX_RUNTIME_FILES.describe(self.max_members),
+            )
+        parts = self.relative(member.name)
         if member.ischr() or member.isblk():
             raise self._unsafe(member.name, "device file")
         if member.isfifo():
             raise self._unsafe(member.name, "FIFO")
+        if member.issparse():
+            raise self._unsafe(member.name, "sparse file")
         if not (member.isdir() or member.isreg() or member.issym() or member.islnk()):
             raise self._unsafe(member.name, f"unsupported member type {member.type!r}")
-        if relative is None:
+        if parts is None:
             return
-        target = self.dest / relative
+        self.tree.trim()
+        real = self._parent(member.name, parts)
+        name = parts[-1]
         if member.isdir():
-            self._directory(member, target)
+            self._directory(member, real, name)
         elif member.issym():
-            self._symlink(member, relative, target)
+            self._symlink(member, real, name)
         elif member.islnk():
-            self._hardlink(member, target)
+            self._hardlink(member, real, name)
         else:
-            self._file(tar, member, target)
+            self._file(tar, member, real, name)
 
-    def _directory(self, member: tarfile.TarInfo, target: Path) -> None:
-        if target.is_symlink() or (target.exists() and not target.is_dir()):
-            target.unlink()
-        if not self._inside(str(target)):
-            raise self._unsafe(member.name, "resolves outside the destination")
-        target.mkdir(parents=True, exist_ok=True)
-        self.verified.add(target)
+    def _directory(self, member: tarfile.TarInfo, real: tuple[str, ...], name: str) -> None:
+        info = self.tree.lstat(real, name)
+        if info is not None and not stat.S_ISDIR(info.st_mode):
+            os.unlink(name, dir_fd=self.tree.fd(real))
+            info = None
+        if info is None:
+            os.mkdir(name, 0o755, dir_fd=self.tree.fd(real))
         # Modes and times of directories are applied at the end: children change mtimes, and
         # a read-only directory would stop us from filling it.
-        self.directories.append((target, _mode(member.mode, directory=True), member.mtime))
+        self.directories.append(
+            ((*real, name), _mode(member.mode, directory=True), _mtime(member.mtime))
+        )
 
-    def _symlink(self, member: tarfile.TarInfo, relative: PurePosixPath, target: Path) -> None:
-        link = member.linkname
+    def _check_link(self, member: str, real: tuple[str, ...], link: str) -> None:
         if not link or link.startswith("/"):
-            raise self._unsafe(member.name, f"symlink to the absolute path {link!r}")
-        resolved = os.path.normpath(f"{relative.parent}/{link}")
-        if resolved == ".." or resolved.startswith("../"):
-            raise self._unsafe(member.name, f"symlink to {link!r} points outside the destination")
-        self._prepare_parent(member.name, target)
-        if not self._inside(str(target.parent / link)):
-            raise self._unsafe(member.name, f"symlink to {link!r} points outside the destination")
-        target.symlink_to(link)
-        self.symlinks.append((member.name, target))
+            raise self._unsafe(member, f"symlink to the absolute path {link!r}")
+        if len(link.encode("utf-8", "surrogateescape")) > MAX_PATH:
+            raise self._unsafe(member, f"symlink target longer than {MAX_PATH} bytes")
+        try:
+            self.tree.resolve(real, link.split("/"), create=False)
+        except Escapes:
+            raise self._unsafe(
+                member, f"symlink to {link!r} points outside the destination"
+            ) from None
+        except NotADirectory:
+            pass  # it goes through a file: dangling, but inside
+
+    def _symlink(self, member: tarfile.TarInfo, real: tuple[str, ...], name: str) -> None:
+        self._check_link(member.name, real, member.linkname)
+        self._make_way(member.name, real, name)
+        os.symlink(member.linkname, name, dir_fd=self.tree.fd(real))
+        self.symlinks.append((member.name, real, name))
         self.files += 1
 
-    def _hardlink(self, member: tarfile.TarInfo, target: Path) -> None:
+    def _hardlink(self, member: tarfile.TarInfo, real: tuple[str, ...], name: str) -> None:
+        refused = self._unsafe(
+            member.name, f"hard link to {member.linkname!r}, not a file extracted before it"
+        )
         try:
-            source_relative = self.relative(member.linkname)
+            source = self.relative(member.linkname)
         except UnsafeArchive as error:
             raise self._unsafe(
                 member.name, f"hard link to {member.linkname!r} ({error.reason})"
             ) from None
-        if source_relative is None:
+        if source is None:
             raise self._unsafe(member.name, f"hard link to {member.linkname!r}")
-        source = self.dest / source_relative
-        if (
-            not self._inside(str(source))
-            or source.is_symlink()
-            or not source.is_file()
-            or not self._inside(str(source.parent))
-        ):
-            raise self._unsafe(
-                member.name, f"hard link to {member.linkname!r}, not a file extracted before it"
-            )
-        self._prepare_parent(member.name, target)
         try:
-            os.link(source, target)
-        except OSError:
-            shutil.copy2(source, target)
+            source_dir = self.tree.resolve((), source[:-1], create=False)
+        except (Escapes, NotADirectory):
+            raise refused from None
+        info = self.tree.lstat(source_dir, source[-1])
+        if info is None or not stat.S_ISREG(info.st_mode):
+            raise refused
+        if (source_dir, source[-1]) == (real, name):
+            raise self._unsafe(member.name, "hard link to itself")
+        self._make_way(member.name, real, name)
+        os.link(
+            source[-1],
+            name,
+            src_dir_fd=self.tree.fd(source_dir),
+            dst_dir_fd=self.tree.fd(real),
+            follow_symlinks=False,
+        )
         self.files += 1
 
-    def _file(self, tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> None:
-        self._prepare_parent(member.name, target, replace=False)
+    def _file(
+        self, tar: tarfile.TarFile, member: tarfile.TarInfo, real: tuple[str, ...], name: str
+    ) -> None:
         source = tar.extractfile(member)
         if source is None:  # pragma: no cover - regular members always have data
             raise self._unsafe(member.name, "no data")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        parent = self.tree.fd(real)
         try:
-            fd = os.open(target, flags, 0o600)
+            fd = os.open(name, _FILE_FLAGS, 0o600, dir_fd=parent)
         except FileExistsError:
-            # O_EXCL saves two stat() calls per member in the common case.
-            self._replace(member.name, target)
-            fd = os.open(target, flags, 0o600)
+            # O_EXCL saves a stat() call per member in the common case.
+            self._make_way(member.name, real, name)
+            fd = os.open(name, _FILE_FLAGS, 0o600, dir_fd=parent)
         with os.fdopen(fd, "wb") as handle:
-            _copy(source, handle)
+            while chunk := source.read(_COPY_BUFFER):
+                handle.write(chunk)
             handle.flush()
             os.fchmod(fd, _mode(member.mode, directory=False))
-            os.utime(fd, (member.mtime, member.mtime))
+            os.utime(fd, (_mtime(member.mtime),) * 2)
         self.files += 1
         self.bytes += member.size
 
     def finish(self) -> None:
-        for name, link in self.symlinks:
-            if not self._inside(str(link)):
-                raise self._unsafe(name, "symlink resolves outside the destination")
-        for path, mode, mtime in reversed(self.directories):
-            path.chmod(mode)
-            os.utime(path, (mtime, mtime))
+        self.current = ""
+        for member, real, name in self.symlinks:
+            try:
+                link = os.readlink(name, dir_fd=self.tree.fd(real))
+            except OSError:
+                continue  # replaced by a later member, which was checked itself
+            try:
+                self.tree.resolve(real, link.split("/"), create=False)
+            except Escapes:
+                raise self._unsafe(member, "symlink resolves outside the destination") from None
+            except NotADirectory:
+                pass
+        for real, mode, mtime in reversed(self.directories):
+            fd = os.open(real[-1], DIR_FLAGS, dir_fd=self.tree.fd(real[:-1]))
+            try:
+                os.fchmod(fd, mode)
+                os.utime(fd, (mtime, mtime))
+            finally:
+                os.close(fd)
+            self.tree.trim()
+
+
+def _mtime(value: float) -> float:
+    """A modification time the file system can hold: a PAX header may say `1e30` or `nan`
+    (the lifecycle resets every mtime anyway; only the bytes matter)."""
+    if not math.isfinite(value):
+        return 0.0
+    return min(max(value, 0.0), float(2**32))
 
 
 def _mode(mode: int, *, directory: bool) -> int:
-    permissions = stat.S_IMODE(mode) & 0o777
-    return permissions | (0o700 if directory else 0o600)
-
-
-def _copy(source: IO[bytes], target: Any) -> None:
-    shutil.copyfileobj(source, target, _COPY_BUFFER)
+    return readable_mode(mode, directory=directory)

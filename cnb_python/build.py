@@ -8,10 +8,19 @@ that each new layer updates (the lifecycle does not apply our own layers to our 
 
 from __future__ import annotations
 
-from cnb_python import checks, dependencies, django, hooks, managers, processes, web_concurrency
+from cnb_python import (
+    checks,
+    dependencies,
+    django,
+    hooks,
+    limits,
+    managers,
+    processes,
+    web_concurrency,
+)
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.launch import Launch
-from cnb_python.cnb.layers import remove_layers_except
+from cnb_python.cnb.layers import remove_layers_except, remove_stale_temporaries
 from cnb_python.layers import python as python_layer
 from cnb_python.layers.registry import KNOWN_LAYER_NAMES
 from cnb_python.output import Output
@@ -25,12 +34,18 @@ def build(ctx: BuildContext, env: dict[str, str], output: Output) -> None:
     # the lifecycle drops them after this build whatever it does (cnb.layers docstring).
     for name in remove_layers_except(ctx.layers_dir, KNOWN_LAYER_NAMES):
         output.discarding(f"layer {name}", [STALE_LAYER_REASON])
+    # What a killed build left half-written beside the layers; never read, so no log line.
+    remove_stale_temporaries(ctx.layers_dir)
     for env_warning in checks.check_environment(ctx.platform_env, env):
         output.warning(env_warning.title, env_warning.lines)
+    limits.check_settings(ctx.platform_env)
+    app_file_limit = limits.MAX_APP_FILE_MIB.read(ctx.platform_env) * limits.MIB
     hooks.run_hook(ctx, "pre_compile", env, output)
+    # A mistake in the Procfile is refused now, not after the install (processes.from_app).
+    processes.read_procfile(ctx.app_dir, max_bytes=app_file_limit)
 
     output.header("Determining the Python version")
-    catalog = load_catalog(ctx.platform_env)
+    catalog = load_catalog(ctx.platform_env, env)
     previous_series = python_layer.read_previous_series(ctx.layers_dir)
     resolution = resolve_python(ctx.app_dir, ctx.platform_env, ctx.target, catalog, previous_series)
     if resolution.stack_note:
@@ -48,5 +63,7 @@ def build(ctx: BuildContext, env: dict[str, str], output: Output) -> None:
 
     output.header("Configuring how the app starts")
     web_concurrency.write_layer(ctx.layers_dir)
-    launch = Launch(processes=processes.from_app(ctx.app_dir, env, output))
+    launch = Launch(
+        processes=processes.from_app(ctx.app_dir, env, output, max_bytes=app_file_limit)
+    )
     launch.write(ctx.layers_dir)

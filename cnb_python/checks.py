@@ -8,9 +8,12 @@ buildpack's to choose. Builds "succeed" with such settings and then fail at run 
 are refused, all offenders in one error (the list is heroku/python's, with every
 `POETRY_VIRTUALENVS_*` setting rather than only the three it names).
 
-A `PYTHONPATH` is only warned about: some apps set it deliberately for their own source tree.
-Both the user's platform env and the build's process env are checked; a value that is empty
-or only whitespace counts as unset, since Python and pip ignore it too.
+A `PYTHONPATH` is only warned about: some apps set it deliberately for their own source tree,
+and the buildpack's own Pythons never see it (`proc.run_python`). Both the user's platform env
+and the build's process env are checked. Only an empty value counts as unset, because that is
+all CPython and pip ignore: CPython reads a variable that is set to anything else, blanks
+included (`PYTHONHOME=" "` is a home named " ", where it finds no standard library and cannot
+start), and pip takes `PIP_TARGET=" "` for a directory named " ".
 """
 
 from __future__ import annotations
@@ -69,13 +72,13 @@ def check_environment(
     platform_env: Mapping[str, str], process_env: Mapping[str, str]
 ) -> list[EnvWarning]:
     """Raise `ForbiddenEnvironment` naming every offender; return the warnings to print."""
-    offenders: dict[str, str] = {}
+    offenders: dict[str, tuple[str, str, bool]] = {}
     for env, where in ((platform_env, PLATFORM), (process_env, PROCESS)):
         for name, value in env.items():
-            if is_forbidden(name) and value.strip() and name not in offenders:
-                offenders[name] = where
+            if is_forbidden(name) and value and name not in offenders:
+                offenders[name] = (name, where, not value.strip())
     if offenders:
-        raise ForbiddenEnvironment(tuple(sorted(offenders.items())))
+        raise ForbiddenEnvironment(tuple(offenders[name] for name in sorted(offenders)))
 
     warnings: list[EnvWarning] = []
     pythonpath = (platform_env.get("PYTHONPATH") or process_env.get("PYTHONPATH") or "").strip()

@@ -82,6 +82,14 @@ def install(
             remove_layer(ctx.layers_dir, tool)
             for cache in caches:
                 remove_layer(ctx.layers_dir, cache)
-    venv.install_venv(ctx, resolution, manager, tools, env, output=output)
+    venv.install_venv(
+        ctx,
+        resolution,
+        manager,
+        tools,
+        env,
+        output=output,
+        settings_key=pip_cache.settings_key(pip_cache_dir),
+    )
     write_venv_sbom(ctx.layers_dir, venv.LAYER_NAME)
     output.step(f"Dependencies ready in {time.monotonic() - started:.1f}s")

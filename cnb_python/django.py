@@ -9,11 +9,14 @@ them from the first request and no container writes to its own file system. The 
 - `DISABLE_COLLECTSTATIC` set to anything but "" or "0" skips it (Heroku's classic switch;
   Heroku's CNB has no opt-out, a long-standing request). It is checked before Django runs at
   all, so it also gets a build through settings that cannot be imported at build time;
-- `python manage.py help collectstatic` first (output captured): "Unknown command" means
-  `django.contrib.staticfiles` is not in INSTALLED_APPS, which is skipped with a line; any other
-  failure is `DjangoInspectionFailed`, with Django's output in the message;
+- `python manage.py help collectstatic` first (output captured, and shown as it comes, so that
+  settings that hang are not silent): "Unknown command" means `django.contrib.staticfiles` is
+  not in INSTALLED_APPS, which is skipped with a line; any other failure is
+  `DjangoInspectionFailed`, below Django's output;
 - then `python manage.py collectstatic --noinput`, output streamed; a failure is
-  `CollectstaticFailed` below Django's own output, with the opt-out.
+  `CollectstaticFailed` below Django's own output, with the opt-out;
+- each may run for `BP_PYTHON_COLLECTSTATIC_TIMEOUT` seconds (15 minutes), then it is stopped
+  with what it started and the build fails with `DjangoTimedOut`.
 
 Both commands run with the venv's Python, in the app directory, with the user's platform env
 on top (`hooks.user_env`), since settings commonly read it.
@@ -21,14 +24,21 @@ on top (`hooks.user_env`), since settings commonly read it.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
 from cnb_python import proc
 from cnb_python.cnb.context import BuildContext
-from cnb_python.errors import CollectstaticFailed, DjangoInspectionFailed
+from cnb_python.errors import (
+    CollectstaticFailed,
+    CommandTimedOut,
+    DjangoInspectionFailed,
+    DjangoTimedOut,
+)
 from cnb_python.hooks import user_env
 from cnb_python.installed import has_package, venv_dir
+from cnb_python.limits import COLLECTSTATIC_TIMEOUT
 from cnb_python.output import Output
 
 OPT_OUT = "DISABLE_COLLECTSTATIC"
@@ -54,29 +64,33 @@ def collectstatic(ctx: BuildContext, env: Mapping[str, str], output: Output) -> 
     venv = venv_dir(env)
     python = str(venv / "bin" / "python") if venv is not None else "python"
     run_env = user_env(env, ctx.platform_env)
+    timeout = COLLECTSTATIC_TIMEOUT.read(ctx.platform_env)
 
-    inspected = proc.run(
-        [python, "manage.py", "help", "collectstatic"],
-        env=run_env,
-        cwd=ctx.app_dir,
-        capture=True,
-        check=False,
-    )
+    def manage(*args: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
+        try:
+            return proc.run(
+                [python, "manage.py", *args],
+                env=run_env,
+                cwd=ctx.app_dir,
+                output=output,
+                capture=capture,
+                tee=capture,
+                check=False,
+                timeout=timeout,
+            )
+        except CommandTimedOut:
+            raise DjangoTimedOut(" ".join(args), timeout, COLLECTSTATIC_TIMEOUT.setting) from None
+
+    inspected = manage("help", "collectstatic", capture=True)
     if inspected.returncode != 0:
         if "Unknown command" in inspected.stdout:
             output.step(
                 "Skipping collectstatic: django.contrib.staticfiles is not in INSTALLED_APPS"
             )
             return
-        raise DjangoInspectionFailed(inspected.returncode, inspected.stdout)
+        raise DjangoInspectionFailed(inspected.returncode)
 
-    result = proc.run(
-        [python, "manage.py", "collectstatic", "--noinput"],
-        env=run_env,
-        cwd=ctx.app_dir,
-        output=output,
-        check=False,
-    )
+    result = manage("collectstatic", "--noinput")
     if result.returncode != 0:
         raise CollectstaticFailed(result.returncode)
     output.step("Static files collected")

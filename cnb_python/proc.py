@@ -3,16 +3,29 @@
 Every call passes an explicit environment (nothing leaks from `os.environ`), resolves the
 program on that environment's PATH (so a layer's `bin/` wins as it will at launch), and can
 print the command it runs. Output is streamed to the build log unless captured.
+
+A Python the buildpack runs for itself (the runtime check, bytecode, `venv`, the pip
+bootstrap) goes through `run_python`: `-I`, an env without `PYTHON*` variables and a working
+directory outside the app. Without that, `python -m venv` run in the app directory imports an
+app file named `venv.py` instead of the standard library's, and an app's `PYTHONPATH` (or a
+blank but set `PYTHONHOME`) reaches the interpreter. Tools that start Python themselves
+without `-I` (pip running itself under the venv's interpreter, Poetry's and Pipenv's scripts)
+get the same env through `isolated_env`.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from cnb_python.errors import CommandFailed, ProgramNotFound
+from cnb_python.errors import CommandFailed, CommandTimedOut, ProgramNotFound
 from cnb_python.output import Output
 
 
@@ -26,6 +39,50 @@ def which(program: str, env: Mapping[str, str]) -> str:
     return found
 
 
+# How long a stopped command has to exit after SIGTERM before SIGKILL.
+_GRACE = 5.0
+# Where the buildpack's own Pythons run: anywhere but the app directory (the build's cwd).
+NEUTRAL_CWD = Path("/")
+
+
+_DISK_FULL_WORDS = ("No space left on device", "Disk quota exceeded")
+
+
+def ran_out_of_disk(output: str) -> bool:
+    """A command's captured output says the disk filled up: the C library's message, in
+    English whatever the build's locale (Python sets only LC_CTYPE from the environment)."""
+    return any(words in output for words in _DISK_FULL_WORDS)
+
+
+def isolated_env(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` without the `PYTHON*` variables, which is what `-I` makes CPython ignore. Others
+    that begin so (`PYTHON_KEYRING_BACKEND`) belong to tools, which set them again."""
+    return {name: value for name, value in env.items() if not name.startswith("PYTHON")}
+
+
+def run_python(
+    python: str | Path,
+    args: Sequence[str | Path],
+    *,
+    env: Mapping[str, str],
+    cwd: Path = NEUTRAL_CWD,
+    output: Output | None = None,
+    capture: bool = False,
+    check: bool = True,
+    stdin: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -I args` for the buildpack itself, isolated from the app (module docs)."""
+    return run(
+        [python, "-I", *args],
+        env=isolated_env(env),
+        cwd=cwd,
+        output=output,
+        capture=capture,
+        check=check,
+        stdin=stdin,
+    )
+
+
 def run(
     argv: Sequence[str | Path],
     *,
@@ -34,24 +91,47 @@ def run(
     output: Output | None = None,
     capture: bool = False,
     check: bool = True,
+    stdin: str | None = None,
+    timeout: float | None = None,
+    tee: bool = False,
     user: tuple[int, int] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv` with exactly `env`.
 
     With `capture`, stdout and stderr are merged and returned as text; otherwise they stream
     to the build log. With `check`, a non-zero exit raises `CommandFailed` holding the output.
+    `stdin` is the text on its standard input (none by default).
+
+    With `timeout`, the command and everything it started (its own session) are stopped after
+    that many seconds and `CommandTimedOut` is raised. With `tee` (and `capture`), each line
+    is also printed to the build log as it comes: a captured command that hangs is not silent.
     `user` (uid, gid): run as that user, with no supplementary groups (the local platform's
-    build and run users; needs root).
+    build and run users; needs root; not with `timeout` or `tee`).
     """
     args = [str(part) for part in argv]
     if output is not None:
         output.running(args)
     executable = which(args[0], env)
+    if timeout is not None or tee:
+        if user is not None:
+            msg = "run(): user= cannot be combined with timeout= or tee="
+            raise ValueError(msg)
+        return _supervised(
+            [executable, *args[1:]],
+            args,
+            env=env,
+            cwd=cwd,
+            output=output if tee else None,
+            capture=capture,
+            check=check,
+            timeout=timeout,
+        )
     result = subprocess.run(
         [executable, *args[1:]],
         env=dict(env),
         cwd=cwd,
-        stdin=subprocess.DEVNULL,
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
         stdout=subprocess.PIPE if capture else None,
         stderr=subprocess.STDOUT if capture else None,
         text=True,
@@ -64,6 +144,105 @@ def run(
     if check and result.returncode != 0:
         raise CommandFailed(tuple(args), result.returncode, result.stdout or "")
     return result
+
+
+def _supervised(
+    command: list[str],
+    args: list[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path | None,
+    output: Output | None,
+    capture: bool,
+    check: bool,
+    timeout: float | None,
+) -> subprocess.CompletedProcess[str]:
+    """`run` for user code that may hang: in a session of its own, so that stopping it stops
+    what it started too, and read line by line when captured."""
+    process = subprocess.Popen(
+        command,
+        env=dict(env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE if capture else None,
+        stderr=subprocess.STDOUT if capture else None,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+    lines = _Kept()
+    reader = None
+    if process.stdout is not None:
+        stream = process.stdout
+
+        def pump() -> None:
+            for line in stream:
+                lines.add(line)
+                if output is not None:
+                    output.detail(line.rstrip("\n"))
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+    try:
+        returncode = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop(process)
+        if reader is not None:
+            reader.join(_GRACE)
+        raise CommandTimedOut(tuple(args), float(timeout or 0), lines.text()) from None
+    except BaseException:
+        _stop(process)
+        raise
+    if reader is not None:
+        reader.join(_GRACE)
+        if reader.is_alive():
+            # The command exited, but something it started still holds its output open.
+            _stop(process)
+            reader.join(_GRACE)
+    if process.stdout is not None:
+        process.stdout.close()
+    text = lines.text()
+    if check and returncode != 0:
+        raise CommandFailed(tuple(args), returncode, text)
+    return subprocess.CompletedProcess(args, returncode, text if capture else None)
+
+
+class _Kept:
+    """What is kept of a captured output that may never end (`yes` in a hook): its first
+    `HEAD_BYTES` and its last `TAIL_LINES` lines, the rest only streamed to the log."""
+
+    HEAD_BYTES = 1024 * 1024
+    TAIL_LINES = 200
+
+    def __init__(self) -> None:
+        self.head: list[str] = []
+        self.size = 0
+        self.tail: collections.deque[str] = collections.deque(maxlen=self.TAIL_LINES)
+        self.dropped = 0
+
+    def add(self, line: str) -> None:
+        if self.size + len(line) <= self.HEAD_BYTES and not self.tail:
+            self.head.append(line)
+            self.size += len(line)
+            return
+        if len(self.tail) == self.TAIL_LINES:
+            self.dropped += 1
+        self.tail.append(line)
+
+    def text(self) -> str:
+        cut = [f"[... {self.dropped} lines not kept ...]\n"] if self.dropped else []
+        return "".join([*self.head, *cut, *self.tail])
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """SIGTERM to the command's whole session; SIGKILL to what is left after a grace period."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=_GRACE)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def start_detached(argv: Sequence[str], *, env: Mapping[str, str]) -> None:

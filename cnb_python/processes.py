@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnb_python.cnb.launch import PROCESS_TYPE, Process
-from cnb_python.errors import InvalidProcfile
+from cnb_python.errors import InputNotRegular, InputTooLarge, InvalidProcfile
+from cnb_python.inputs import DEFAULT_LIMIT, read_whole
 from cnb_python.installed import has_command
 from cnb_python.output import Output
 
@@ -60,6 +61,14 @@ def parse_procfile(text: str) -> list[Process]:
             raise InvalidProcfile(number, raw, f"the process type {process_type!r} is repeated")
         seen.add(process_type)
         command = match["command"].strip()
+        control = next((ch for ch in command if _is_control(ch)), None)
+        if control is not None:
+            raise InvalidProcfile(
+                number,
+                raw,
+                f"the command contains the control character U+{ord(control):04X}, which a "
+                "process command cannot hold",
+            )
         processes.append(Process(type=process_type, command=("bash", "-c", command), default=False))
     if any(p.type == "web" for p in processes):
         processes = [
@@ -68,15 +77,22 @@ def parse_procfile(text: str) -> list[Process]:
     return processes
 
 
+def _is_control(char: str) -> bool:
+    """NUL and the other C0 controls (tab aside) and DEL: launch.toml would carry them to the
+    launcher, which cannot pass a NUL to exec and would run what it cut off."""
+    return (ord(char) < 32 and char != "\t") or ord(char) == 127
+
+
 # --- reading the app's modules without importing them -------------------------------------
 
 
 def _parse(path: Path) -> ast.Module | None:
-    """The module's syntax tree, or None when it is missing or not valid Python 3 source
-    (then no rule matches it and the log asks for a Procfile)."""
+    """The module's syntax tree, or None when it is missing, not a regular file, larger than
+    any real module (`inputs.DEFAULT_LIMIT`), or not valid Python 3 source, nested beyond what
+    the parser takes included (then no rule matches it and the log asks for a Procfile)."""
     try:
-        return ast.parse(path.read_bytes(), filename=str(path))
-    except (OSError, SyntaxError, ValueError):
+        return ast.parse(read_whole(path, path.name), filename=str(path))
+    except (OSError, InputNotRegular, InputTooLarge, SyntaxError, ValueError, RecursionError):
         return None
 
 
@@ -243,17 +259,37 @@ def _inferred(app_dir: Path, env: Mapping[str, str], output: Output) -> tuple[Pr
     return ()
 
 
-def from_app(app_dir: Path, env: Mapping[str, str], output: Output) -> tuple[Process, ...]:
-    """The processes for launch.toml: the Procfile's, or an inferred `web`, or none."""
+def read_procfile(app_dir: Path, *, max_bytes: int = DEFAULT_LIMIT) -> tuple[Process, ...] | None:
+    """The Procfile's processes, or None when the app has no Procfile. `max_bytes` is the
+    largest Procfile read (`limits.MAX_APP_FILE_MIB`)."""
     procfile = app_dir / "Procfile"
     if not procfile.is_file():
-        return _inferred(app_dir, env, output)
+        return None
     try:
-        text = procfile.read_text(encoding="utf-8")
+        raw = read_whole(procfile, "Procfile", max_bytes=max_bytes)
+    except OSError as error:
+        raise InvalidProcfile(0, "", f"it cannot be read ({error.strerror or error})") from None
+    try:
+        # utf-8-sig: a byte order mark, as Windows editors write one, is not part of the
+        # first process type.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InvalidProcfile(0, "", "the file is not UTF-8 text") from error
-    processes = parse_procfile(text)
+    return tuple(parse_procfile(text))
+
+
+def from_app(
+    app_dir: Path, env: Mapping[str, str], output: Output, *, max_bytes: int = DEFAULT_LIMIT
+) -> tuple[Process, ...]:
+    """The processes for launch.toml: the Procfile's, or an inferred `web`, or none.
+
+    The build reads the Procfile twice: right after `bin/pre_compile`, so that a mistake in it
+    is refused before anything is downloaded (the result is dropped), and here, at the end,
+    because `bin/post_compile` may have written or changed it."""
+    processes = read_procfile(app_dir, max_bytes=max_bytes)
+    if processes is None:
+        return _inferred(app_dir, env, output)
     for process in processes:
         default = " (default)" if process.default else ""
         output.step(f"Process {process.type}{default}: {process.command[-1]}")
-    return tuple(processes)
+    return processes

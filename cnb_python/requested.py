@@ -33,6 +33,7 @@ from cnb_python.catalog.models import SERIES_RE
 from cnb_python.catalog.poetry import poetry_constraint
 from cnb_python.cnb import tomlio
 from cnb_python.errors import (
+    InvalidBooleanSetting,
     InvalidRequiresPython,
     InvalidVersion,
     MultipleVersions,
@@ -43,6 +44,8 @@ from cnb_python.errors import (
     VersionFileMisspelled,
     VersionFileUnreadable,
 )
+from cnb_python.inputs import read_whole
+from cnb_python.limits import MAX_APP_FILE_MIB, MIB
 
 RUNTIME_TXT = "runtime.txt"
 PYTHON_VERSION = ".python-version"
@@ -62,7 +65,6 @@ _SQUASHED = {
     "pythonversions": PYTHON_VERSION,
     "runtime": RUNTIME_TXT,
 }
-_MAX_FILE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ def read_requested(
             raise NoVersionFound(ENV_VAR, default_series)
         return RequestedPython(parse_plain_version(value, ENV_VAR), Origin(ENV_VAR, value))
 
-    found = _from_files(app_dir, default_series)
+    found = _from_files(app_dir, default_series, MAX_APP_FILE_MIB.read(platform_env) * MIB)
     if found is not None:
         return found
     if previous_series and SERIES_RE.fullmatch(previous_series):
@@ -131,31 +133,31 @@ def read_requested(
     return RequestedPython(default_series, Origin(DEFAULT, default_series))
 
 
-def _from_files(app_dir: Path, default_series: str) -> RequestedPython | None:
+def _from_files(app_dir: Path, default_series: str, max_bytes: int) -> RequestedPython | None:
     names = _root_files(app_dir)
     _refuse_misspellings(names)
 
     if RUNTIME_TXT in names:
         example = f"python-{default_series}"
-        line = _version_line(app_dir, RUNTIME_TXT, example)
+        line = _version_line(app_dir, RUNTIME_TXT, example, max_bytes)
         shadowed = (PYTHON_VERSION,) if PYTHON_VERSION in names else ()
         return RequestedPython(
             parse_runtime_txt_version(line), Origin(RUNTIME_TXT, line), shadowed=shadowed
         )
 
     if PYTHON_VERSION in names:
-        line = _version_line(app_dir, PYTHON_VERSION, default_series)
+        line = _version_line(app_dir, PYTHON_VERSION, default_series, max_bytes)
         return RequestedPython(
             parse_plain_version(line, PYTHON_VERSION), Origin(PYTHON_VERSION, line)
         )
 
     if PIPFILE_LOCK in names:
-        found = _pipfile_lock(app_dir / PIPFILE_LOCK)
+        found = _pipfile_lock(app_dir / PIPFILE_LOCK, max_bytes)
         if found is not None:
             return found
 
     if PYPROJECT in names:
-        return _pyproject(app_dir / PYPROJECT)
+        return _pyproject(app_dir / PYPROJECT, max_bytes)
     return None
 
 
@@ -184,16 +186,16 @@ def _refuse_misspellings(names: set[str]) -> None:
             raise VersionFileMisspelled(name, expected)
 
 
-def _read_bytes(path: Path, file: str) -> bytes:
+def _read_bytes(path: Path, file: str, max_bytes: int) -> bytes:
+    """The whole file, or one clear refusal: never a prefix parsed as if it were the file."""
     try:
-        with path.open("rb") as handle:
-            return handle.read(_MAX_FILE_BYTES)
+        return read_whole(path, file, max_bytes=max_bytes)
     except OSError as error:
         raise VersionFileUnreadable(file, error.strerror or str(error)) from None
 
 
-def _version_line(app_dir: Path, file: str, example: str) -> str:
-    text = decode_version_file(_read_bytes(app_dir / file, file), file, example)
+def _version_line(app_dir: Path, file: str, example: str, max_bytes: int) -> str:
+    text = decode_version_file(_read_bytes(app_dir / file, file, max_bytes), file, example)
     return single_version_line(text, file, example)
 
 
@@ -262,8 +264,8 @@ def parse_runtime_txt_version(line: str) -> str:
 # -- Pipfile.lock and pyproject.toml ------------------------------------------------------
 
 
-def _pipfile_lock(path: Path) -> RequestedPython | None:
-    raw = _read_bytes(path, PIPFILE_LOCK)
+def _pipfile_lock(path: Path, max_bytes: int) -> RequestedPython | None:
+    raw = _read_bytes(path, PIPFILE_LOCK, max_bytes)
     try:
         data: Any = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -288,8 +290,8 @@ def _pipfile_lock(path: Path) -> RequestedPython | None:
     return None
 
 
-def _pyproject(path: Path) -> RequestedPython | None:
-    raw = _read_bytes(path, PYPROJECT)
+def _pyproject(path: Path, max_bytes: int) -> RequestedPython | None:
+    raw = _read_bytes(path, PYPROJECT, max_bytes)
     try:
         data = tomlio.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -341,6 +343,17 @@ def describe_origin(requested: RequestedPython) -> str:
     return f"from {origin.label()}: {origin.value}"
 
 
+TRUE_VALUES = ("1", "true", "yes", "on")
+FALSE_VALUES = ("0", "false", "no", "off")
+
+
 def platform_flag(platform_env: Mapping[str, str], name: str) -> bool:
-    """A yes/no setting from the platform env (`1`, `true`, `yes`, `on`)."""
-    return platform_env.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+    """A yes/no setting from the platform env: `1`, `true`, `yes`, `on` (any case) or `0`,
+    `false`, `no`, `off`; unset or empty is no. Anything else is refused rather than read as
+    no: `BP_PYTHON_ALLOW_EOL=maybe` must not quietly mean "not allowed"."""
+    value = platform_env.get(name, "").strip()
+    if value.lower() in TRUE_VALUES:
+        return True
+    if not value or value.lower() in FALSE_VALUES:
+        return False
+    raise InvalidBooleanSetting(name, value, TRUE_VALUES, FALSE_VALUES)

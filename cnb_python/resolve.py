@@ -37,6 +37,7 @@ from cnb_python.requested import (
     platform_flag,
     read_requested,
 )
+from cnb_python.urls import url_problem
 
 __all__ = ["Resolution", "ResolvedArtifact", "load_catalog", "resolve_python"]
 
@@ -120,11 +121,10 @@ def mirrored_url(url: str, mirror: str) -> str:
     base = mirror.strip()
     if not base:
         return url
+    problem = url_problem(base)
+    if problem:
+        raise InvalidMirror(base, f"it {problem}")
     parts = urlsplit(base)
-    if parts.scheme not in ("https", "http", "file"):
-        raise InvalidMirror(base, "it must start with https://, http:// or file://")
-    if parts.scheme != "file" and not parts.hostname:
-        raise InvalidMirror(base, "it has no host name")
     if parts.query or parts.fragment:
         raise InvalidMirror(base, "it must not have a query (?) or fragment (#)")
     return f"{base.rstrip('/')}/{url_file_name(url)}"

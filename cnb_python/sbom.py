@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from cnb_python import __version__, spdx
+from cnb_python.cnb import tomlio
 from cnb_python.cnb.launch import sbom_path
 
 SPEC_VERSION = "1.5"
@@ -113,10 +114,7 @@ class Bom:
         }
 
     def write(self, path: Path) -> Path:
-        text = json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
+        tomlio.write_text_atomic(path, json.dumps(self.to_json(), indent=2) + "\n")
         return path
 
 

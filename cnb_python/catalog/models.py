@@ -15,11 +15,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import PurePosixPath
 from typing import Any, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cnb_python.errors import CatalogInvalid
+from cnb_python.urls import url_problem
 
 Status = Literal["supported", "deprecated", "end-of-life"]
 ArchiveFormat = Literal["tar.gz", "tar.xz", "tar.zst"]
@@ -27,7 +28,6 @@ ArchiveFormat = Literal["tar.gz", "tar.xz", "tar.zst"]
 SERIES_RE = re.compile(r"(0|[1-9][0-9]{0,3})\.(0|[1-9][0-9]{0,3})", re.ASCII)
 PATCH_RE = re.compile(r"(0|[1-9][0-9]{0,3})\.(0|[1-9][0-9]{0,3})\.(0|[1-9][0-9]{0,3})", re.ASCII)
 SHA256_RE = re.compile(r"[0-9a-f]{64}", re.ASCII)
-URL_SCHEMES = ("https", "http", "file")
 ANY_STACK = "*"
 
 
@@ -137,9 +137,9 @@ class Artifact(_Model):
     @field_validator("url")
     @classmethod
     def _url_form(cls, value: str) -> str:
-        problem = url_problem(value)
+        problem = url_problem(value, file_name=True)
         if problem:
-            raise ValueError(problem)
+            raise ValueError(f"{value[:80]!r} {problem}")
         return value
 
     @property
@@ -153,23 +153,6 @@ class Artifact(_Model):
 
     def runs_on(self, stack: Stack) -> bool:
         return ANY_STACK in self.stacks or stack.id in self.stacks
-
-
-def url_problem(value: str) -> str:
-    """Why `value` cannot be a download URL, or "" when it can."""
-    if any(ch.isspace() or ord(ch) < 32 for ch in value):
-        return f"{value[:80]!r} is not a URL: it contains whitespace or control characters"
-    try:
-        parts = urlsplit(value)
-    except ValueError as error:
-        return f"{value[:80]!r} is not a URL: {error}"
-    if parts.scheme not in URL_SCHEMES:
-        return f"{value[:80]!r} is not a URL with scheme {', '.join(URL_SCHEMES)}"
-    if parts.scheme != "file" and not parts.hostname:
-        return f"{value[:80]!r} has no host"
-    if not unquote(PurePosixPath(parts.path).name):
-        return f"{value[:80]!r} does not end in a file name"
-    return ""
 
 
 class Catalog(_Model):

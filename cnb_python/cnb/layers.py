@@ -11,7 +11,9 @@ lifecycle (contract §3.4, §3.5):
 - after a cache read failure a `<name>.toml` may come back without its directory: that layer is
   absent, not reusable;
 - `<name>.toml` is written last, atomically, after the contents are complete, and removed first
-  when a layer is rebuilt, so a build killed half-way never leaves a layer the next build trusts.
+  when a layer is rebuilt, so a build killed half-way never leaves a layer the next build trusts;
+- a launch layer's contents are made readable by every user just before (`cnb.modes`): the app
+  may run as another user than the build.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cnb_python.cnb import tomlio
+from cnb_python.cnb.modes import make_readable
 from cnb_python.errors import InvalidLayerName
 
 RESERVED_NAMES = frozenset({"build", "launch", "store"})
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_TEMPORARY = re.compile(r"^\.[^/]+\.tmp$")
 
 
 class LayerMetadata(BaseModel):
@@ -109,6 +113,11 @@ def _remove_layer_files(layers_dir: Path, name: str) -> None:
 def write_layer_toml(
     layers_dir: Path, name: str, types: LayerTypes, metadata: BaseModel | None
 ) -> None:
+    """Declare the layer's contents complete: a launch layer's files are made readable by
+    every user first (a restored one too: an older release may have written env files 0600),
+    then `<name>.toml` is written."""
+    if types.launch:
+        make_readable(layers_dir / name)
     content: dict[str, Any] = {"types": types.to_toml()}
     if metadata is not None:
         content["metadata"] = metadata.model_dump(mode="json")
@@ -260,6 +269,23 @@ def present_layer_names(layers_dir: Path) -> set[str]:
         if name not in RESERVED_NAMES and _NAME.match(name):
             names.add(name)
     return names
+
+
+def remove_stale_temporaries(layers_dir: Path) -> list[str]:
+    """Remove the temporary files a killed build left beside the layers; returns their names.
+
+    Every file we write there (`<layer>.toml`, `launch.toml`, SBOMs) is written as
+    `.<name>.<random>.tmp` and renamed into place (`tomlio.write_bytes_atomic`); a build killed
+    in between leaves the temporary file. No layer or lifecycle file has such a name.
+    """
+    if not layers_dir.is_dir():
+        return []
+    removed = []
+    for entry in layers_dir.iterdir():
+        if _TEMPORARY.match(entry.name) and entry.is_file() and not entry.is_symlink():
+            entry.unlink(missing_ok=True)
+            removed.append(entry.name)
+    return sorted(removed)
 
 
 def remove_layers_except(layers_dir: Path, known: Collection[str]) -> list[str]:

@@ -4,14 +4,16 @@ Code raises a subclass of `BuildpackError` holding the facts (the file, the valu
 available); `message()` turns those facts into a `Message`: a title, what was found, and how to
 fix it. `cnb_python.__main__` renders it once and exits 1, so the user never sees a traceback.
 Keep the prose in this package, next to its siblings, so the wording stays consistent: one
-module per area (`core`, `catalog`, `runtime`, `dependencies`, `apps`, `dev`), all re-exported
-here so callers import from `cnb_python.errors`.
+module per area (`core`, `catalog`, `runtime`, `dependencies`, `apps`, `limits`, `dev`), all
+re-exported here so callers import from `cnb_python.errors`.
 """
 
 from cnb_python.errors.apps import (
     CollectstaticFailed,
     DjangoInspectionFailed,
+    DjangoTimedOut,
     HookFailed,
+    HookTimedOut,
 )
 from cnb_python.errors.base import BuildpackError, Message, bullet_list, quoted
 from cnb_python.errors.catalog import (
@@ -40,6 +42,7 @@ from cnb_python.errors.catalog import (
 )
 from cnb_python.errors.core import (
     CommandFailed,
+    CommandTimedOut,
     InvalidLayerName,
     InvalidProcfile,
     MissingContext,
@@ -76,10 +79,21 @@ from cnb_python.errors.dev import (
     DevWorkDirBusy,
     InvalidEnvFileName,
 )
+from cnb_python.errors.limits import (
+    DiskFull,
+    FileSystemFailed,
+    InputNotRegular,
+    InputTooLarge,
+    InvalidBooleanSetting,
+    InvalidLimitSetting,
+    OutOfMemory,
+)
 from cnb_python.errors.runtime import (
+    ArchiveTooLarge,
     ChecksumMismatch,
     CorruptArchive,
     DownloadFailed,
+    ExtractionFailed,
     ForbiddenEnvironment,
     RuntimeArchiveInvalid,
     UnsafeArchive,
@@ -88,6 +102,7 @@ from cnb_python.errors.runtime import (
 __all__ = [
     "AppDirMissing",
     "ArchNotOffered",
+    "ArchiveTooLarge",
     "BuildpackError",
     "BundledPipMissing",
     "CatalogInvalid",
@@ -95,6 +110,7 @@ __all__ = [
     "ChecksumMismatch",
     "CollectstaticFailed",
     "CommandFailed",
+    "CommandTimedOut",
     "CorruptArchive",
     "DependencyInstallFailed",
     "DevAppNotFound",
@@ -113,13 +129,22 @@ __all__ = [
     "DevUsageError",
     "DevValidationFailed",
     "DevWorkDirBusy",
+    "DiskFull",
     "DjangoInspectionFailed",
+    "DjangoTimedOut",
     "DownloadFailed",
+    "ExtractionFailed",
+    "FileSystemFailed",
     "ForbiddenEnvironment",
     "HookFailed",
+    "HookTimedOut",
+    "InputNotRegular",
+    "InputTooLarge",
+    "InvalidBooleanSetting",
     "InvalidEnvFileName",
     "InvalidGroups",
     "InvalidLayerName",
+    "InvalidLimitSetting",
     "InvalidMirror",
     "InvalidPackageSetting",
     "InvalidProcfile",
@@ -132,6 +157,7 @@ __all__ = [
     "MuslTarget",
     "NoPackageManagerFile",
     "NoVersionFound",
+    "OutOfMemory",
     "PatchNotAvailable",
     "PipfileLockInvalid",
     "PipfileLockMissing",

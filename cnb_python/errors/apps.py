@@ -43,6 +43,33 @@ class HookFailed(BuildpackError):
         )
 
 
+@dataclass(eq=False)
+class HookTimedOut(BuildpackError):
+    """bin/pre_compile or bin/post_compile ran past its time limit and was stopped."""
+
+    name: str
+    seconds: float
+    setting: str
+
+    def message(self) -> Message:
+        return Message(
+            title=f"bin/{self.name} did not finish within {self.seconds:g} s",
+            found=(
+                f"It was stopped after {self.seconds:g} s, the limit set by {self.setting} "
+                "(its output is above).",
+                "Its standard input is closed during the build: a hook that waits for an "
+                "answer waits forever.",
+            ),
+            fix=(
+                f"Find what bin/{self.name} waits for (a prompt, a service the build cannot "
+                "reach, a lock) and make it finish; run it locally from the app directory to "
+                "reproduce.",
+                f"If it really needs longer, raise {self.setting} (seconds) in the platform "
+                "env (docs/limits.md).",
+            ),
+        )
+
+
 _COLLECTSTATIC_OPT_OUT = (
     "To build without collecting static files, set DISABLE_COLLECTSTATIC=1 in the build "
     "environment (pack build --env DISABLE_COLLECTSTATIC=1, or project.toml)."
@@ -52,22 +79,19 @@ _COLLECTSTATIC_OPT_OUT = (
 @dataclass(eq=False)
 class DjangoInspectionFailed(BuildpackError):
     """`manage.py help collectstatic` failed for another reason than a missing command:
-    usually settings that cannot be imported at build time."""
+    usually settings that cannot be imported at build time. Its output is already in the log
+    (it is shown as it comes, so that settings that hang are not silent)."""
 
     status: int
-    output: str
 
     def message(self) -> Message:
-        found = [
-            "The buildpack ran `python manage.py help collectstatic` to find out whether "
-            f"django.contrib.staticfiles is enabled, and it {_exit_description(self.status)}.",
-        ]
-        if self.output.strip():
-            found.append("Its output ends with:")
-            found.extend(f"  {line}" for line in self.output.strip().splitlines()[-25:])
         return Message(
             title="Unable to inspect the Django configuration",
-            found=tuple(found),
+            found=(
+                "The buildpack ran `python manage.py help collectstatic` to find out whether "
+                f"django.contrib.staticfiles is enabled, and it {_exit_description(self.status)} "
+                "(its output is above).",
+            ),
             fix=(
                 "Make sure the settings module can be imported during the build: settings that "
                 "need run-time services or secrets should have defaults for the build.",
@@ -97,6 +121,32 @@ class CollectstaticFailed(BuildpackError):
                 "Run `python manage.py collectstatic --noinput` locally to reproduce.",
                 "If the app does not serve static files, remove django.contrib.staticfiles from "
                 "INSTALLED_APPS.",
+                _COLLECTSTATIC_OPT_OUT,
+            ),
+        )
+
+
+@dataclass(eq=False)
+class DjangoTimedOut(BuildpackError):
+    """A `manage.py` command of the collectstatic step ran past its time limit."""
+
+    command: str  # "help collectstatic", "collectstatic --noinput"
+    seconds: float
+    setting: str
+
+    def message(self) -> Message:
+        return Message(
+            title=f"`python manage.py {self.command}` did not finish within {self.seconds:g} s",
+            found=(
+                f"It was stopped after {self.seconds:g} s, the limit set by {self.setting} "
+                "(its output is above).",
+            ),
+            fix=(
+                "Settings that connect to a database or another service when they are imported "
+                "hang when it cannot be reached during the build: give them build-time "
+                "defaults.",
+                f"If it really needs longer, raise {self.setting} (seconds) in the platform "
+                "env (docs/limits.md).",
                 _COLLECTSTATIC_OPT_OUT,
             ),
         )

@@ -57,6 +57,21 @@ class CommandFailed(BuildpackError):
 
 
 @dataclass(eq=False)
+class CommandTimedOut(BuildpackError):
+    """A subprocess ran past its time limit and was stopped; callers re-raise a domain error."""
+
+    argv: tuple[str, ...]
+    seconds: float
+    output: str = ""
+
+    def message(self) -> Message:
+        return Message(
+            title=f"Command timed out: {Path(self.argv[0]).name}",
+            found=(f"`{' '.join(self.argv)}` was stopped after {self.seconds:g} s.",),
+        )
+
+
+@dataclass(eq=False)
 class ProgramNotFound(BuildpackError):
     program: str
     path: str = field(default="")

@@ -140,16 +140,23 @@ class ToolInstallFailed(BuildpackError):
     detail: str = ""
 
     def message(self) -> Message:
-        found = [f"Installing {self.tool} {self.version} exited with status {self.returncode}."]
+        found = [
+            f"Installing {self.tool} {self.version} exited with status {self.returncode}"
+            + ("." if self.detail else "; its output above says why.")
+        ]
         if self.detail:
             found.append(self.detail)
         return Message(
             title=f"Unable to install {self.tool} {self.version}",
             found=tuple(found),
             fix=(
-                "The package index must be reachable during the build: check PIP_INDEX_URL "
-                "and the proxy and certificate settings passed to the build.",
-                "Retry the build: a network error may have been temporary.",
+                "If it could not reach the package index, check PIP_INDEX_URL and the proxy "
+                "and certificate settings passed to the build, then retry: a network error "
+                "may have been temporary.",
+                "The buildpack installs its tools isolated from the app (`python -I`, no "
+                "PYTHON* variables, outside the app directory), so the app's own files are not "
+                "the cause: if the output names nothing you can change, report it with the "
+                "build log.",
             ),
         )
 

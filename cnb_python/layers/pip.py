@@ -1,11 +1,14 @@
 """The `pip` layer: the pinned pip, for this build and later buildpacks only (never launched).
 
 pip is bootstrapped with the runtime's own `ensurepip/_bundled/pip-*.whl`, run as a zip
-(`python pip-X.whl/pip install ...`), so no get-pip script and no pip inside the runtime are
-needed. It installs the pinned version (`requirements/pip.txt`) as a *user* install with
-`PYTHONUSERBASE` pointing at this layer: the runtime's interpreter then imports it, while the
-exported venv, which does not see user site-packages, never contains it. Everything else runs
-it as `python -m pip --python <venv>/bin/python`.
+(`python -I pip-X.whl/pip install ...`), so no get-pip script and no pip inside the runtime are
+needed. It installs the pinned version (`requirements/pip.txt`) into this layer with
+`--prefix`, which on POSIX is the very layout of a user install with `PYTHONUSERBASE` at the
+layer: later buildpacks get that setting and can `python -m pip`, while the exported venv,
+which does not see user site-packages, never contains it. The build itself runs pip by its
+path, `python -I <layer>/lib/pythonX.Y/site-packages/pip --python <venv>/bin/python ...` (how
+pip runs from a wheel), never `python -m pip`: `-m` would look in the working directory, the
+app's, first, and an app file named `pip.py` would run instead.
 
 The key is pip's version and the interpreter it was installed for (version and archive
 sha256, whose pycs it holds) and the arch.
@@ -105,7 +108,6 @@ def install_pip(
     )
     python = ctx.layers_dir / python_layer.LAYER_NAME / "bin" / "python"
     tool_env = {
-        "PYTHONUSERBASE": str(ctx.layers_dir / LAYER_NAME),
         "PIP_CACHE_DIR": str(cache_dir),
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         # Build containers may run as root; the venv is ours, the warning is noise.
@@ -113,7 +115,7 @@ def install_pip(
     }
 
     def install(layer_dir: Path) -> None:
-        _install(python, resolution.series, version, {**env, **tool_env}, output)
+        _install(python, layer_dir, resolution.series, version, {**env, **tool_env}, output=output)
         LayerEnv().override("PYTHONUSERBASE", str(layer_dir), scope=Scope.BUILD).default(
             "PIP_DISABLE_PIP_VERSION_CHECK", "1", scope=Scope.BUILD
         ).write(layer_dir)
@@ -130,19 +132,28 @@ def install_pip(
         output=output,
     )
     apply_layer_for_build(env, path)
-    return Tool("pip", version, (str(python), "-m", "pip"), tool_env)
+    pip_dir = site_packages(path, resolution.series) / "pip"
+    return Tool("pip", version, (str(python), "-I", str(pip_dir)), tool_env)
 
 
 def _install(
-    python: Path, series: str, version: str, env: Mapping[str, str], output: Output
+    python: Path,
+    layer_dir: Path,
+    series: str,
+    version: str,
+    env: Mapping[str, str],
+    *,
+    output: Output,
 ) -> None:
     wheel = bundled_pip_wheel(python.parent.parent, series)
-    argv: list[str | Path] = [
-        python, f"{wheel}/pip", "install", "--user", "--no-input", "--quiet",
-        "--no-warn-script-location", "--disable-pip-version-check", f"pip=={version}",
-        *wheel_source_args("pip", version),
+    # --ignore-installed: a runtime that ships a pip of its own (python-build-standalone
+    # does) must not make the layer's pip "already satisfied", leaving the layer empty.
+    args: list[str | Path] = [
+        f"{wheel}/pip", "install", "--prefix", layer_dir, "--ignore-installed", "--no-input",
+        "--quiet", "--no-warn-script-location", "--disable-pip-version-check",
+        f"pip=={version}", *wheel_source_args("pip", version),
     ]  # fmt: skip
     try:
-        proc.run(argv, env=env, output=output)
+        proc.run_python(python, args, env=env, output=output)
     except CommandFailed as error:
         raise ToolInstallFailed("pip", version, error.returncode) from None

@@ -10,6 +10,9 @@ later buildpacks. Their key is only what makes a cached wheel wrong: the arch an
 
 from __future__ import annotations
 
+import os
+import secrets
+import tempfile
 from pathlib import Path
 
 from cnb_python.cnb.context import BuildContext
@@ -18,6 +21,7 @@ from cnb_python.layers.target_key import target_reasons
 from cnb_python.output import Output
 
 LAYER_NAME = "pip-cache"
+SETTINGS_KEY_FILE = ".cnb-python-settings-key"
 LAYER_VERSION = "1"
 TYPES = LayerTypes(cache=True)
 
@@ -67,3 +71,26 @@ def open_cache(ctx: BuildContext, name: str, what: str, output: Output) -> Path:
 
 def pip_cache(ctx: BuildContext, output: Output) -> Path:
     return open_cache(ctx, LAYER_NAME, "pip download and wheel cache", output)
+
+
+def settings_key(cache_dir: Path) -> bytes:
+    """The secret that keys the digest of the index settings in the venv's key
+    (`managers.base.settings_digest`): 32 random bytes made on first use and kept in this
+    layer, which is cache-only, so never part of an image, and readable by the build's user
+    only. A new one (a cleared cache) changes the digest, which only rebuilds a venv whose
+    cache went with it anyway."""
+    path = cache_dir / SETTINGS_KEY_FILE
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError, UnicodeDecodeError):
+        key = b""
+    if len(key) == 32:
+        return key
+    for stale in cache_dir.glob(f".{SETTINGS_KEY_FILE}.*.tmp"):
+        stale.unlink(missing_ok=True)
+    key = secrets.token_bytes(32)
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{SETTINGS_KEY_FILE}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key.hex())
+    Path(tmp).replace(path)
+    return key

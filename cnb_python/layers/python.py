@@ -7,10 +7,11 @@ access; otherwise `invalidation_reasons` names every difference and the layer is
 scratch (the decision, its log lines and the metadata-last rule: `layers/reuse.py`). The series
 is stored too, so the next build can pin it (`read_previous_series`).
 
-Installing: download to a scratch directory outside the layer (verified before anything is
-extracted), extract into the empty layer, make sure `bin/python` exists, rewrite the build-time
-prefix that sysconfig and friends remember, compile the standard library's missing bytecode,
-write the env files.
+Installing: download to an anonymous temporary file outside the layer (verified before
+anything is extracted), extract into the empty layer, make sure `bin/python` exists, rewrite
+the build-time prefix that sysconfig and friends remember, compile the standard library's
+missing bytecode, write the env files, and last the manifest of every file
+(`layers.manifest`), without which a restored layer is not complete.
 
 Bytecode uses `checked-hash` invalidation: layers are read-only at run time and the lifecycle
 resets every mtime to 1980, so timestamp-based pycs would always look stale and be recompiled in
@@ -29,23 +30,26 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cnb_python import proc
-from cnb_python.archive import extract
+from cnb_python.archive import ExtractLimits, extract
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes, read_restored_metadata
-from cnb_python.download import RetryPolicy, download, redact_url
+from cnb_python.download import RetryPolicy, fetch
 from cnb_python.errors import CommandFailed, RuntimeArchiveInvalid
+from cnb_python.layers import manifest
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import target_reasons
 from cnb_python.offline import vendored_runtime
 from cnb_python.output import Output
 from cnb_python.resolve import Resolution
 from cnb_python.sbom import write_python_sbom
+from cnb_python.urls import redact_url
 
 LAYER_NAME = "python"
 # Bump when the layer's contents or env change in a way old layers lack.
 # 2: no timestamp pycs (compileall's own imports left 42 that went stale on new mtimes).
-LAYER_VERSION = "2"
+# 3: the manifest (`layers.manifest`) that makes the completeness check meaningful.
+LAYER_VERSION = "3"
 TYPES = LayerTypes(launch=True, build=True, cache=True)
 # 1980-01-01T00:00:01Z: the lifecycle's normalised mtime, and >= 1980 for zip timestamps.
 SOURCE_DATE_EPOCH = "315532801"
@@ -145,7 +149,13 @@ def install_python(
         # The "Installing" line comes after the download, from `_install`.
         announce=False,
         install=lambda path: _install(
-            path, resolution, env, output, download_env=settings, retry_policy=retry_policy
+            path,
+            resolution,
+            env,
+            output,
+            download_env=settings,
+            retry_policy=retry_policy or RetryPolicy.from_env(ctx.platform_env),
+            extract_limits=ExtractLimits.from_env(ctx.platform_env),
         ),
         output=output,
     )
@@ -169,9 +179,13 @@ def _download_settings(platform_env: Mapping[str, str]) -> dict[str, str]:
 
 
 def _looks_complete(layer_dir: Path, series: str) -> bool:
-    return (layer_dir / "bin" / "python").exists() and (
-        layer_dir / "lib" / f"python{series}"
-    ).is_dir()
+    """Every entry the install recorded is still there (`layers.manifest`), the interpreter
+    and its standard library included."""
+    return (
+        (layer_dir / "bin" / "python").exists()
+        and (layer_dir / "lib" / f"python{series}").is_dir()
+        and manifest.is_complete(layer_dir)
+    )
 
 
 def _install(
@@ -181,7 +195,8 @@ def _install(
     output: Output,
     *,
     download_env: Mapping[str, str],
-    retry_policy: RetryPolicy | None,
+    retry_policy: RetryPolicy,
+    extract_limits: ExtractLimits,
 ) -> None:
     artifact = resolution.artifact
     shown = redact_url(artifact.url)
@@ -190,15 +205,16 @@ def _install(
         output.step(f"Using Python {resolution.version} carried by the buildpack (offline)")
     else:
         output.step(f"Downloading Python {resolution.version} from {shown}")
-    with tempfile.TemporaryDirectory(prefix="cnb-python-download-") as scratch:
-        name = Path(artifact.url.split("?", 1)[0]).name or "python-runtime"
-        fetched = download(
+    # An anonymous file: a build killed here leaves no partial download behind.
+    with tempfile.TemporaryFile(prefix="cnb-python-runtime-") as scratch:
+        fetched = fetch(
             carried.as_uri() if carried else artifact.url,
-            Path(scratch) / name,
+            scratch,
             sha256=artifact.sha256,
             env=download_env,
             output=output,
             policy=retry_policy,
+            what=f"while downloading Python {resolution.version} to {tempfile.gettempdir()}",
         )
         output.detail(
             f"{'Copied' if carried else 'Downloaded'} {fetched.size / 1048576:.1f} MiB in "
@@ -206,11 +222,15 @@ def _install(
             f"sha256 verified"
         )
         output.step(f"Installing Python {resolution.version}")
+        scratch.seek(0)
         extract(
-            fetched.path,
+            scratch,
             layer_dir,
             fmt=artifact.format,
             strip_components=artifact.strip_components,
+            limits=extract_limits,
+            name=Path(artifact.url.split("?", 1)[0]).name or "the runtime archive",
+            where=f"in the {LAYER_NAME} layer",
         )
     _ensure_commands(layer_dir, resolution, shown)
     relocate_sysconfig(layer_dir, resolution.series)
@@ -222,6 +242,7 @@ def _install(
     compiled = compile_stdlib(layer_dir, resolution.series, run_env)
     if compiled:
         output.detail(f"Compiled bytecode for {compiled} standard library modules")
+    manifest.write(layer_dir)  # last: a layer without it is not complete
 
 
 def _ensure_commands(layer_dir: Path, resolution: Resolution, url: str) -> None:
@@ -261,7 +282,7 @@ def _check_runs(
     python = layer_dir / "bin" / "python"
     script = "import sys; print('%d.%d.%d' % sys.version_info[:3])"
     try:
-        result = proc.run([python, "-I", "-c", script], env=env, capture=True)
+        result = proc.run_python(python, ["-c", script], env=env, capture=True)
     except CommandFailed as error:
         raise RuntimeArchiveInvalid(
             url, resolution.version, f"bin/python does not start: {error.output.strip()[-300:]}"
@@ -358,43 +379,42 @@ def compile_stdlib(layer_dir: Path, series: str, env: Mapping[str, str]) -> int:
         source
         for source in sorted(stdlib.rglob("*.py"))
         if "site-packages" not in source.relative_to(stdlib).parts
+        # A name with a line break is no importable module, and would split the list below.
+        and "\n" not in source.name
+        and "\r" not in source.name
         and _needs_bytecode(source, cache_tag)
     ]
     if not missing:
         return 0
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
-        listing.write("\n".join(str(path) for path in missing) + "\n")
-    try:
-        # -qq: test data files with deliberate syntax errors (lib2to3's) are not worth a line
-        # each; -W ignore: neither are their SyntaxWarnings. A file that does not compile is
-        # simply compiled in memory at import, so compileall's exit status is not fatal.
-        # -f: compileall's own imports (argparse, shutil, re, ...) write timestamp pycs before
-        # it reaches them, which it would then take as up to date. Those go stale as soon as
-        # mtimes change (the restorer gives restored files new ones, the exporter 1980), so
-        # the app's Python would rewrite them during a build (a new python layer digest on
-        # every rebuild) and recompile them at every start in the image.
-        proc.run(
-            [
-                layer_dir / "bin" / "python",
-                "-I",
-                "-W",
-                "ignore",
-                "-m",
-                "compileall",
-                "-qq",
-                # One worker per core: compiling ~700 modules is most of a fresh install.
-                "-j",
-                "0",
-                "--invalidation-mode",
-                "checked-hash",
-                "-f",
-                "-i",
-                listing.name,
-            ],
-            env={**env, "SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH") or SOURCE_DATE_EPOCH},
-            capture=True,
-            check=False,
-        )
-    finally:
-        Path(listing.name).unlink(missing_ok=True)
+    # -qq: test data files with deliberate syntax errors (lib2to3's) are not worth a line
+    # each; -W ignore: neither are their SyntaxWarnings. A file that does not compile is
+    # simply compiled in memory at import, so compileall's exit status is not fatal. The list
+    # goes on stdin (`-i -`), not in a temporary file a killed build would leave behind.
+    # -f: compileall's own imports (argparse, shutil, re, ...) write timestamp pycs before it
+    # reaches them, which it would then take as up to date. Those go stale as soon as mtimes
+    # change (the restorer gives restored files new ones, the exporter 1980), so the app's
+    # Python would rewrite them during a build (a new python layer digest on every rebuild)
+    # and recompile them at every start in the image.
+    proc.run_python(
+        layer_dir / "bin" / "python",
+        [
+            "-W",
+            "ignore",
+            "-m",
+            "compileall",
+            "-qq",
+            # One worker per core: compiling ~700 modules is most of a fresh install.
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "checked-hash",
+            "-f",
+            "-i",
+            "-",
+        ],
+        env={**env, "SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH") or SOURCE_DATE_EPOCH},
+        capture=True,
+        check=False,
+        stdin="".join(f"{path}\n" for path in missing),
+    )
     return sum(1 for source in missing if not _needs_bytecode(source, cache_tag))

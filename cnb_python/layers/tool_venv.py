@@ -22,7 +22,7 @@ from pathlib import Path
 from cnb_python import proc
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
-from cnb_python.errors import CommandFailed, ToolInstallFailed
+from cnb_python.errors import CommandFailed, DiskFull, ToolInstallFailed, VenvCreateFailed
 from cnb_python.layers import python as python_layer
 from cnb_python.layers.pip import read_pin
 from cnb_python.layers.reuse import reuse_or_install
@@ -96,6 +96,7 @@ def install_tool(
             tool=tool,
             version=version,
             series=resolution.series,
+            python_version=resolution.version,
             pip=pip,
             env=env,
             output=output,
@@ -112,19 +113,25 @@ def _install(
     tool: str,
     version: str,
     series: str,
+    python_version: str,
     pip: Tool,
     env: Mapping[str, str],
     output: Output,
 ) -> None:
     python = layers_dir / python_layer.LAYER_NAME / "bin" / "python"
     try:
-        proc.run([python, "-m", "venv", "--without-pip", layer_dir], env=env, capture=True)
+        proc.run_python(python, ["-m", "venv", "--without-pip", layer_dir], env=env, capture=True)
+    except CommandFailed as error:
+        if proc.ran_out_of_disk(error.output):
+            raise DiskFull(f"in the {tool} layer") from None
+        raise VenvCreateFailed(python_version, error.output) from None
+    try:
         argv = pip.command(
             "--python", layer_dir / "bin" / "python", "install", "--no-input", "--quiet",
             "--no-warn-script-location", f"{tool}=={version}",
             *wheel_source_args(tool, version, series=series),
         )  # fmt: skip
-        proc.run(argv, env={**env, **pip.env}, output=output)
+        proc.run(argv, env=pip.run_env(env), output=output)
     except CommandFailed as error:
         raise ToolInstallFailed(tool, version, error.returncode) from None
     if not (layer_dir / "bin" / tool).is_file():

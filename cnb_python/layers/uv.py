@@ -71,7 +71,7 @@ def install_uv(
         invalidation_reasons,
         what=f"uv {version}",
         complete=lambda path: (path / "bin" / "uv").is_file(),
-        install=lambda path: _install(pip, path, version, {**env, **pip.env}, output),
+        install=lambda path: _install(pip, path, version, pip.run_env(env), output),
         output=output,
     )
     apply_layer_for_build(env, path)

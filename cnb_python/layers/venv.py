@@ -8,10 +8,11 @@ installed them. Its name sorts after `python`, so its `bin/python` comes first o
 Its metadata is its cache key: the runtime (version and archive sha256: the venv's
 `bin/python` links into the python layer), the manager, the installer and its version, the
 target, the sha256 of every dependency file the manager names, and a digest of the index
-settings. Same key: the venv is reused and the installer does not run at all, except for what
-the manager's `refresh` must redo (local packages). Different key: the venv is rebuilt from
-scratch, so what a file no longer lists is gone; the installers' caches make that quick. The
-log names every reason.
+settings keyed with a secret kept in the cache (they may hold credentials, and the key is
+published in the image's labels). Same key: the venv is reused and the installer does not run
+at all, except for what the manager's `refresh` must redo (local packages). Different key: the
+venv is rebuilt from scratch, so what a file no longer lists is gone; the installers' caches
+make that quick. The log names every reason.
 """
 
 from __future__ import annotations
@@ -25,11 +26,17 @@ from cnb_python import proc
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
-from cnb_python.errors import CommandFailed, VenvCreateFailed
+from cnb_python.errors import CommandFailed, DiskFull, VenvCreateFailed
 from cnb_python.layers import python as python_layer
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import runtime_reasons, target_reasons
-from cnb_python.managers.base import InstallJob, PackageManager, Tool
+from cnb_python.managers.base import (
+    DIGEST_SCHEME,
+    InstallJob,
+    PackageManager,
+    Tool,
+    settings_digest,
+)
 from cnb_python.output import Output
 from cnb_python.resolve import Resolution
 
@@ -52,7 +59,7 @@ class VenvMetadata(LayerMetadata):
     distro_version: str
     stack_id: str
     files: str  # JSON object {name: sha256}, sorted: metadata values must be strings
-    index_settings: str  # sha256 of the index settings, "" when none is set
+    index_settings: str  # keyed digest of the index settings (managers.base), "" when none
     options: str = ""  # e.g. "groups=dev,test"
 
 
@@ -62,6 +69,8 @@ def metadata_for(
     manager: PackageManager,
     installer_version: str,
     env: Mapping[str, str],
+    *,
+    settings_key: bytes,
 ) -> VenvMetadata:
     inputs = manager.key_inputs(env)
     return VenvMetadata(
@@ -76,7 +85,7 @@ def metadata_for(
         distro_version=ctx.target.distro_version,
         stack_id=resolution.stack_id,
         files=json.dumps(dict(sorted(inputs.files.items())), separators=(",", ":")),
-        index_settings=inputs.settings,
+        index_settings=settings_digest(inputs.settings, settings_key),
         options=inputs.options,
     )
 
@@ -105,7 +114,10 @@ def input_reasons(cached: VenvMetadata, new: VenvMetadata) -> list[str]:
     """What changed in the manager's inputs: its files, index settings and options."""
     reasons = file_reasons(_files(cached), _files(new))
     if cached.index_settings != new.index_settings:
-        reasons.append("the package index settings changed")
+        if cached.index_settings.startswith(DIGEST_SCHEME) or not cached.index_settings:
+            reasons.append("the package index settings changed")
+        else:
+            reasons.append("the buildpack now records the package index settings differently")
     if cached.options != new.options:
         reasons.append(
             f"the options changed from {cached.options or 'none'} to {new.options or 'none'}"
@@ -145,9 +157,12 @@ def install_venv(
     env: dict[str, str],
     *,
     output: Output,
+    settings_key: bytes,
 ) -> Path:
-    """Reuse or rebuild the venv; update `env` (venv `bin` first on PATH, VIRTUAL_ENV)."""
-    new = metadata_for(ctx, resolution, manager, tools[manager.installer].version, env)
+    """Reuse or rebuild the venv; update `env` (venv `bin` first on PATH, VIRTUAL_ENV).
+    `settings_key` keys the digest of the index settings (`managers.base.settings_digest`)."""
+    installer_version = tools[manager.installer].version
+    new = metadata_for(ctx, resolution, manager, installer_version, env, settings_key=settings_key)
     syncs = manager.syncs_in_place
 
     def install(venv: Path) -> None:
@@ -194,8 +209,10 @@ def _create(
     output.step("Creating virtual environment")
     python = layers_dir / python_layer.LAYER_NAME / "bin" / "python"
     try:
-        proc.run([python, "-m", "venv", "--without-pip", venv], env=env, capture=True)
+        proc.run_python(python, ["-m", "venv", "--without-pip", venv], env=env, capture=True)
     except CommandFailed as error:
+        if proc.ran_out_of_disk(error.output):
+            raise DiskFull(f"in the {LAYER_NAME} layer") from None
         raise VenvCreateFailed(resolution.version, error.output) from None
     # VIRTUAL_ENV for the app and later buildpacks; PIP_PYTHON so a later `pip install`
     # (a hook, another buildpack) targets the venv rather than the runtime.

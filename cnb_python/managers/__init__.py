@@ -21,6 +21,8 @@ from pathlib import Path
 from cnb_python.cnb import tomlio
 from cnb_python.detect import is_requirements_typo
 from cnb_python.errors import InvalidPackageSetting, NoPackageManagerFile, PipfileLockMissing
+from cnb_python.inputs import DEFAULT_LIMIT, read_whole
+from cnb_python.limits import MAX_APP_FILE_MIB, MIB
 from cnb_python.managers.base import PackageManager, requested_groups
 from cnb_python.managers.locked import PipenvManager, PoetryManager, UvManager
 from cnb_python.managers.pip import INSTALLERS, REQUIREMENTS, PipManager
@@ -64,22 +66,22 @@ PRECEDENCE = (
 LOOKED_FOR = tuple(name for name, _ in PRECEDENCE)
 
 
-def _is_pep621_project(path: Path) -> bool:
+def _is_pep621_project(path: Path, max_bytes: int) -> bool:
     try:
-        data = tomlio.load(path)
+        data = tomlio.loads(read_whole(path, PYPROJECT_PROJECT, max_bytes=max_bytes).decode())
     except (OSError, UnicodeDecodeError, tomlio.TOMLDecodeError):
         return False
     return isinstance(data.get("project"), dict)
 
 
-def find_evidence(app_dir: Path) -> list[Evidence]:
+def find_evidence(app_dir: Path, *, max_bytes: int = DEFAULT_LIMIT) -> list[Evidence]:
     """Every manager file in the app root, best first."""
     found = []
     for rank, (name, manager) in enumerate(PRECEDENCE):
         path = app_dir / name
         if not path.is_file():
             continue
-        if name == PYPROJECT_PROJECT and not _is_pep621_project(path):
+        if name == PYPROJECT_PROJECT and not _is_pep621_project(path, max_bytes):
             continue
         found.append(Evidence(name, manager, rank))
     return found
@@ -109,7 +111,8 @@ def choose(
     installer = _setting(platform_env, INSTALLER_SETTING, INSTALLERS) or "pip"
     requested = _setting(platform_env, MANAGER_SETTING, MANAGERS)
     groups = requested_groups(platform_env)
-    evidence = find_evidence(app_dir)
+    max_bytes = MAX_APP_FILE_MIB.read(platform_env) * MIB
+    evidence = find_evidence(app_dir, max_bytes=max_bytes)
     pip_files = tuple(e.file for e in evidence if e.manager == "pip")
 
     if requested is not None:
@@ -149,6 +152,7 @@ def choose(
         installer=installer,
         groups=groups,
         python_version=python_version,
+        max_bytes=max_bytes,
     )
     output.step(f"Package manager: {manager.describe()} (from {origin})")
     if groups and chosen == "pip":
@@ -170,6 +174,7 @@ def _manager(
     installer: str,
     groups: tuple[str, ...],
     python_version: str,
+    max_bytes: int,
 ) -> PackageManager:
     if chosen == "pip":
         requirements = app_dir / REQUIREMENTS
@@ -177,6 +182,7 @@ def _manager(
             app_dir=app_dir,
             requirements=requirements if requirements.is_file() else None,
             installer=installer,
+            max_file_bytes=max_bytes,
         )
     if chosen == "pipenv":
         if not (app_dir / "Pipfile.lock").is_file():

@@ -15,6 +15,7 @@ rebuilds it.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,12 +24,14 @@ from typing import Protocol
 
 from cnb_python.errors import InvalidGroups
 from cnb_python.output import Output
+from cnb_python.proc import isolated_env
 
 GROUPS_SETTING = "BP_PYTHON_GROUPS"
 _GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
-# Settings that change where packages come from. They are part of the venv key as one digest:
-# their values may hold credentials, and the key is stored in the image's metadata label.
+# Settings that change where packages come from. They are part of the venv key as one keyed
+# digest (`settings_digest`): their values may hold credentials, and the key is published in
+# the image's metadata label.
 INDEX_SETTINGS = (
     "PIP_INDEX_URL",
     "PIP_EXTRA_INDEX_URL",
@@ -52,12 +55,28 @@ INDEX_SETTINGS = (
 )
 
 
-def settings_digest(env: Mapping[str, str], names: Sequence[str] = INDEX_SETTINGS) -> str:
-    """sha256 of the set index settings (names and values), "" when none is set."""
-    lines = [f"{name}={env[name].strip()}" for name in sorted(names) if env.get(name, "").strip()]
-    if not lines:
+Settings = tuple[tuple[str, str], ...]
+DIGEST_SCHEME = "hmac-sha256:"
+
+
+def index_settings(env: Mapping[str, str], names: Sequence[str] = INDEX_SETTINGS) -> Settings:
+    """The index settings that are set, as (name, value) sorted by name; values are stripped,
+    and blank ones count as unset."""
+    return tuple((name, env[name].strip()) for name in sorted(names) if env.get(name, "").strip())
+
+
+def settings_digest(settings: Settings, key: bytes) -> str:
+    """A digest of `settings` keyed with `key`, "" when none is set.
+
+    Not a plain sha256: the venv key is published in the image's labels, and an index URL
+    with `user:password@` in it would fall to a dictionary in a second. The key is a secret
+    that never leaves the build cache (`layers.pip_cache.settings_key`), so the label says
+    only whether the settings changed. The scheme prefix tells this digest from the plain one
+    older releases stored."""
+    if not settings:
         return ""
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    text = "\n".join(f"{name}={value}" for name, value in settings)
+    return DIGEST_SCHEME + hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def requested_groups(env: Mapping[str, str]) -> tuple[str, ...]:
@@ -83,13 +102,19 @@ class Tool:
     def command(self, *args: str | Path) -> list[str]:
         return [*self.argv, *(str(arg) for arg in args)]
 
+    def run_env(self, env: Mapping[str, str]) -> dict[str, str]:
+        """The build env for a run of this tool: without `PYTHON*` variables, as for every
+        Python the buildpack runs for itself (`proc.isolated_env`), then the tool's own."""
+        return {**isolated_env(env), **self.env}
+
 
 @dataclass(frozen=True)
 class KeyInputs:
-    """A manager's part of the venv key: its files' digests and its settings' digest."""
+    """A manager's part of the venv key: its files' digests and its index settings (which the
+    venv layer digests with its secret key)."""
 
     files: Mapping[str, str]  # name relative to the app: sha256
-    settings: str
+    settings: Settings
     options: str = ""  # what else selects packages, e.g. "groups=dev,test"
 
 

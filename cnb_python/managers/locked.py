@@ -21,7 +21,7 @@ from typing import ClassVar
 
 from cnb_python import proc
 from cnb_python.errors import CommandFailed, LockedInstallFailed
-from cnb_python.managers.base import INDEX_SETTINGS, InstallJob, KeyInputs, settings_digest
+from cnb_python.managers.base import INDEX_SETTINGS, InstallJob, KeyInputs, index_settings
 from cnb_python.managers.requirements import sha256_file
 
 PYPROJECT = "pyproject.toml"
@@ -62,11 +62,11 @@ class LockedManager:
         }
         names = (*INDEX_SETTINGS, *EXTRA_INDEX_SETTINGS)
         options = f"groups={','.join(self.groups)}" if self.groups else ""
-        return KeyInputs(files=files, settings=settings_digest(env, names), options=options)
+        return KeyInputs(files=files, settings=index_settings(env, names), options=options)
 
     def _run(self, job: InstallJob, args: Sequence[str], extra_env: Mapping[str, str]) -> None:
         tool = job.tools[self.name]
-        env = {**job.env, **tool.env, **extra_env}
+        env = {**tool.run_env(job.env), **extra_env}
         try:
             proc.run(tool.command(*args), env=env, cwd=job.app_dir, output=job.output)
         except CommandFailed as error:
@@ -142,7 +142,7 @@ class UvManager(LockedManager):
         # sync is left alone: `--check` says so without writing anything.
         tool = job.tools[self.name]
         argv = tool.command(*self._args(job), "--check")
-        env = {**job.env, **tool.env, **self._env(job)}
+        env = {**tool.run_env(job.env), **self._env(job)}
         checked = proc.run(
             argv, env=env, cwd=job.app_dir, output=job.output, capture=True, check=False
         )

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from cnb_python import proc
 from cnb_python.errors import CommandFailed, DependencyInstallFailed
-from cnb_python.managers.base import InstallJob, KeyInputs, settings_digest
+from cnb_python.inputs import DEFAULT_LIMIT
+from cnb_python.managers.base import InstallJob, KeyInputs, index_settings
 from cnb_python.managers.requirements import (
     PACKAGING_FILES,
     LocalRequirement,
@@ -41,6 +42,7 @@ class PipManager:
     installer: str = "pip"
     name: str = "pip"
     syncs_in_place: bool = False
+    max_file_bytes: int = DEFAULT_LIMIT  # the largest requirements file read
 
     def describe(self) -> str:
         source = REQUIREMENTS if self.requirements else "the project itself (pip install .)"
@@ -53,18 +55,19 @@ class PipManager:
     def _local(self, env: Mapping[str, str]) -> list[LocalRequirement]:
         if self.requirements is None:
             return []
-        return parse_tree(self.requirements, self.app_dir, env).local
+        return parse_tree(self.requirements, self.app_dir, env, max_bytes=self.max_file_bytes).local
 
     def key_inputs(self, env: Mapping[str, str]) -> KeyInputs:
         if self.requirements is not None:
-            files = parse_tree(self.requirements, self.app_dir, env).digests(self.app_dir)
+            tree = parse_tree(self.requirements, self.app_dir, env, max_bytes=self.max_file_bytes)
+            files = tree.digests(self.app_dir)
         else:
             files = {
                 name: sha256_file(self.app_dir / name)
                 for name in PACKAGING_FILES
                 if (self.app_dir / name).is_file()
             }
-        return KeyInputs(files=files, settings=settings_digest(env))
+        return KeyInputs(files=files, settings=index_settings(env))
 
     def _files(self) -> tuple[str, ...]:
         return (REQUIREMENTS,) if self.requirements else PACKAGING_FILES
@@ -80,7 +83,7 @@ class PipManager:
                 "--python", job.python, "install", "--no-input", "--progress-bar", "off", *args
             )
         try:
-            proc.run(argv, env={**job.env, **tool.env}, cwd=job.app_dir, output=job.output)
+            proc.run(argv, env=tool.run_env(job.env), cwd=job.app_dir, output=job.output)
         except CommandFailed as error:
             # pip's own output was streamed above; our message only closes it.
             raise DependencyInstallFailed(self.installer, error.returncode, self._files()) from None

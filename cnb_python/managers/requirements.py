@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from cnb_python.errors import RequirementsIncludeMissing
+from cnb_python.inputs import DEFAULT_LIMIT, read_whole
 
 PACKAGING_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 _COMMENT = re.compile(r"(^|\s+)#.*$")
@@ -130,11 +131,14 @@ def _local_path(spec: str, base: Path) -> Path | None:
     return None
 
 
-def parse_tree(top: Path, app_dir: Path, env: Mapping[str, str]) -> RequirementsTree:
+def parse_tree(
+    top: Path, app_dir: Path, env: Mapping[str, str], *, max_bytes: int = DEFAULT_LIMIT
+) -> RequirementsTree:
     """Follow includes from `top`; raise `RequirementsIncludeMissing` for one that is absent.
 
     Relative local paths are resolved against the app directory, which is pip's working
-    directory; includes against the including file, as pip does.
+    directory; includes against the including file, as pip does. Each file is read whole, up
+    to `max_bytes` (`limits.MAX_APP_FILE_MIB`).
     """
     tree = RequirementsTree()
     pending = [top]
@@ -146,7 +150,8 @@ def parse_tree(top: Path, app_dir: Path, env: Mapping[str, str]) -> Requirements
             continue
         seen.add(resolved)
         tree.files.append(current)
-        text = current.read_text(encoding="utf-8", errors="replace")
+        raw = read_whole(current, _display(current, app_dir), max_bytes=max_bytes)
+        text = raw.decode("utf-8", errors="replace")
         for number, line in logical_lines(text):
             origin = f"{_display(current, app_dir)}:{number}"
             include = _INCLUDE.match(line)

@@ -84,3 +84,16 @@ def test_uvicorn_is_inferred_and_serves(dev_app: DevAppFactory, tmp_path: Path) 
     log = tmp_path / "web.log"
     with launched(app, env={"WEB_CONCURRENCY": "1"}, log=log) as port:
         assert get(port, log=log) == "hello from uvicorn"
+
+
+def test_a_procfile_mistake_is_refused_before_anything_is_downloaded(
+    dev_app: DevAppFactory,
+) -> None:
+    app = dev_app("procfile_basic")
+    (app.app / "Procfile").write_bytes(b"web: python -m http.server\x00; rm -rf /\n")
+    result = app.build(check=False)
+    assert result.returncode == 1, result.log
+    assert "ERROR: The Procfile cannot be read" in result.log
+    assert "the command contains the control character U+0000" in result.log
+    assert "[Installing Python]" not in result.log
+    assert "Internal error" not in result.log

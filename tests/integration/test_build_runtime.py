@@ -368,6 +368,21 @@ def test_forbidden_env_is_refused_at_once_before_any_download(
     assert project.server.total_requests() == 0
 
 
+def test_a_bad_limit_or_yes_no_setting_is_refused_before_any_download(
+    runtime_archives: RuntimeArchives, project: Project
+) -> None:
+    catalog = project.catalog(runtime_archives.get())
+    result = project.build(catalog, "BP_PYTHON_COLLECTSTATIC_TIMEOUT=15m")
+    _assert_failed_cleanly(result)
+    assert "ERROR: BP_PYTHON_COLLECTSTATIC_TIMEOUT is not a positive whole number" in result.log
+    assert "[Determining the Python version]" not in result.log
+
+    result = project.build(catalog, "BP_PYTHON_ALLOW_EOL=maybe")
+    _assert_failed_cleanly(result)
+    assert "ERROR: BP_PYTHON_ALLOW_EOL is neither yes nor no" in result.log
+    assert project.server.total_requests() == 0
+
+
 def test_pythonpath_builds_with_a_warning(
     runtime_archives: RuntimeArchives, project: Project
 ) -> None:
@@ -377,6 +392,24 @@ def test_pythonpath_builds_with_a_warning(
 
 
 # --- interrupted builds -----------------------------------------------------------------------
+
+
+def _open_file_sizes(group: int, directory: Path) -> list[int]:
+    """Sizes of the files under `directory` that processes of the process group `group` hold
+    open, named or not (an unlinked or O_TMPFILE file shows as `<dir>/#123 (deleted)`)."""
+    sizes = []
+    for proc_dir in Path("/proc").iterdir():
+        if not proc_dir.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(proc_dir.name)) != group:
+                continue
+            for fd in (proc_dir / "fd").iterdir():
+                if str(fd.readlink()).startswith(f"{directory}/"):
+                    sizes.append(fd.stat().st_size)
+        except OSError:
+            continue  # the process or the descriptor is gone
+    return sizes
 
 
 @pytest.mark.parametrize("phase", ["download", "install"])
@@ -405,7 +438,9 @@ def test_a_killed_build_leaves_nothing_the_next_build_trusts(
 
     def reached() -> bool:
         if phase == "download":
-            return any(p.stat().st_size >= stalled for p in scratch.rglob("*.part"))
+            # The download has no name (an anonymous temporary file in TMPDIR): look for it
+            # among the open files of the build's processes.
+            return any(size >= stalled for size in _open_file_sizes(build.pid, scratch))
         return (dirs.layers / "python" / "lib").is_dir()
 
     build = dirs.popen(env)
@@ -420,6 +455,7 @@ def test_a_killed_build_leaves_nothing_the_next_build_trusts(
         build.communicate()
     assert build.returncode == -signal.SIGKILL
     assert not (dirs.layers / "python.toml").exists()
+    assert list(scratch.iterdir()) == []  # no partial download left behind
     if phase == "install":
         assert (dirs.layers / "python").is_dir()  # half-installed contents, no metadata
 

@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import re
+import time
 from pathlib import Path
 
 import pytest
 
-from cnb_python.download import RetryPolicy, download, proxies_for, redact_url
+from cnb_python.download import RetryPolicy, download
 from cnb_python.errors import ChecksumMismatch, DownloadFailed
 from cnb_python.output import Output
-from tests.support.httpserver import Corrupt, FaultyServer, Reset, Stall, Status, Truncate
+from cnb_python.transfer import proxies_for
+from cnb_python.urls import redact_url
+from tests.support.httpserver import (
+    Corrupt,
+    FaultyServer,
+    Redirect,
+    Reset,
+    Stall,
+    Status,
+    Trickle,
+    Truncate,
+)
 
 PAYLOAD = bytes(range(256)) * 4096 * 3  # 3 MiB: several chunks
 DIGEST = hashlib.sha256(PAYLOAD).hexdigest()
@@ -220,3 +234,119 @@ def test_proxies_come_from_the_given_env_and_skip_loopback() -> None:
 def test_redaction_keeps_what_helps() -> None:
     assert redact_url("https://u:p@host:8443/a/b.tar.zst") == "https://***@host:8443/a/b.tar.zst"
     assert redact_url("https://host/a.tar.gz") == "https://host/a.tar.gz"
+
+
+# -- bounds: deadline, throughput, redirects ---------------------------------------------
+
+
+def test_a_trickle_fails_for_being_too_slow_within_seconds(
+    http_server: FaultyServer, served: str, tmp_path: Path, log: io.StringIO
+) -> None:
+    policy = RetryPolicy(attempts=1, read_timeout=2, rate_window=0.5, min_rate=32 * 1024)
+    http_server.fail(served, Trickle(interval=0.05, chunk=10))
+    started = time.monotonic()
+    with pytest.raises(DownloadFailed) as caught:
+        _get(http_server, served, tmp_path / "f", log, policy)
+    assert time.monotonic() - started < 5
+    assert caught.value.reason.startswith("the transfer was slower than 32 KiB/s for ")
+    assert _leftovers(tmp_path) == ["served"]
+
+
+def test_the_deadline_bounds_every_attempt_and_pause_and_progress_never_stops(
+    http_server: FaultyServer, served: str, tmp_path: Path, log: io.StringIO
+) -> None:
+    # Fast enough for the throughput check, far too slow for the deadline.
+    policy = RetryPolicy(
+        attempts=5, deadline=1.5, min_rate=1024, progress_interval=0.1, heartbeat=0.3
+    )
+    http_server.always(served, Trickle(interval=0.05, chunk=2048))
+    started = time.monotonic()
+    with pytest.raises(DownloadFailed) as caught:
+        _get(http_server, served, tmp_path / "f", log, policy)
+    assert time.monotonic() - started < 4
+    assert caught.value.reason == (
+        "gave up after 1.5 s, the limit for one download (BP_PYTHON_DOWNLOAD_TIMEOUT)"
+    )
+    assert caught.value.attempts == 1
+    heartbeats = re.findall(r"Downloaded \S+ KiB of 3\.0 MiB \(\d+%\), \S+ KiB/s", log.getvalue())
+    assert len(heartbeats) >= 2, log.getvalue()
+
+
+def test_retries_stop_when_no_time_is_left_for_the_pause(
+    http_server: FaultyServer, served: str, tmp_path: Path, log: io.StringIO, sleeps: Recorder
+) -> None:
+    policy = RetryPolicy(attempts=5, deadline=0.5, backoff=10, sleep=sleeps)
+    http_server.fail(served, Status(503))
+    with pytest.raises(DownloadFailed) as caught:
+        _get(http_server, served, tmp_path / "f", log, policy)
+    assert caught.value.reason == (
+        "HTTP 503; no time was left to try again within 0.5 s, the limit for one download "
+        "(BP_PYTHON_DOWNLOAD_TIMEOUT)"
+    )
+    assert sleeps.pauses == []
+
+
+@pytest.mark.parametrize(
+    ("redirect", "reason"),
+    [
+        (Redirect("/loop"), "more than 10 redirects (a redirect loop?), the last to "),
+        (Redirect("ftp://files.example/python.tar.gz"), "which is not an http or https URL"),
+        (Redirect("http://127.0.0.1:99999/x"), "has an invalid port"),
+        (Redirect("http://[::1/x"), "redirected to something that is not a URL: Invalid IPv6"),
+    ],
+)
+def test_redirects_that_cannot_be_followed_fail_clearly(
+    http_server: FaultyServer,
+    tmp_path: Path,
+    log: io.StringIO,
+    policy: RetryPolicy,
+    redirect: Redirect,
+    reason: str,
+) -> None:
+    http_server.always("/loop", redirect)
+    with pytest.raises(DownloadFailed) as caught:
+        _get(http_server, "/loop", tmp_path / "f", log, policy)
+    assert reason in caught.value.reason
+    assert caught.value.attempts == 1  # final: another attempt would be redirected the same way
+    assert "Could not download" in caught.value.message().title
+
+
+def test_a_redirect_is_logged_and_named_when_it_fails(
+    http_server: FaultyServer, served: str, tmp_path: Path, log: io.StringIO, policy: RetryPolicy
+) -> None:
+    elsewhere = f"http://localhost:{http_server.port}/python.tar.gz"
+    http_server.fail("/old.tar.gz", Redirect(elsewhere), Redirect("/missing.tar.gz"))
+    _get(http_server, "/old.tar.gz", tmp_path / "f", log, policy)
+    assert f"Redirected to {elsewhere}" in log.getvalue()
+
+    with pytest.raises(DownloadFailed) as caught:
+        _get(http_server, "/old.tar.gz", tmp_path / "g", log, policy)
+    message = caught.value.message()
+    assert message.title == f"Could not download {http_server.url('old.tar.gz')}"
+    assert message.found[1] == (
+        f"The server redirected the download to {http_server.url('missing.tar.gz')}."
+    )
+
+
+def test_credentials_go_only_to_the_origin_they_were_written_for(
+    http_server: FaultyServer, served: str, tmp_path: Path, log: io.StringIO, policy: RetryPolicy
+) -> None:
+    http_server.fail("/same", Redirect("/other"))
+    http_server.fail("/other", Redirect(f"http://localhost:{http_server.port}/python.tar.gz"))
+    url = f"http://operator:s3cret@127.0.0.1:{http_server.port}/same"
+    _get(http_server, "/same", tmp_path / "f", log, policy, url=url)
+
+    def authorization(path: str) -> list[str | None]:
+        return [headers.get("Authorization") for headers in http_server.headers[path]]
+
+    assert authorization("/same") == authorization("/other") != [None]
+    assert authorization("/python.tar.gz") == [None]
+    assert "s3cret" not in log.getvalue()
+
+
+def test_a_file_url_that_is_not_a_regular_file_is_refused(tmp_path: Path, log: io.StringIO) -> None:
+    fifo = tmp_path / "python.tar.gz"
+    os.mkfifo(fifo)
+    with pytest.raises(DownloadFailed) as caught:
+        download(fifo.as_uri(), tmp_path / "out" / "f", sha256=DIGEST, env={}, output=_output(log))
+    assert caught.value.reason == "it is not a regular file"

@@ -5,28 +5,24 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from cnb_python.cnb.context import BuildContext, Target
-from cnb_python.errors import HookFailed
-from cnb_python.hooks import run_hook, user_env
+from cnb_python.cnb.context import BuildContext
+from cnb_python.errors import HookFailed, HookTimedOut
+from cnb_python.hooks import run_hook, shebang, user_env
 from cnb_python.output import Output
+from tests.support.contexts import build_context
 
 
 def _ctx(tmp_path: Path, platform_env: dict[str, str] | None = None) -> BuildContext:
     app = tmp_path / "app"
     (app / "bin").mkdir(parents=True)
-    return BuildContext(
-        app_dir=app,
-        buildpack_dir=tmp_path / "bp",
-        platform_dir=tmp_path / "platform",
-        layers_dir=tmp_path / "layers",
-        buildpack_plan_path=tmp_path / "plan.toml",
-        target=Target(os="linux", arch="amd64"),
-        platform_env=platform_env or {},
-    )
+    return build_context(tmp_path, app, platform_env)
 
 
 def _hook(ctx: BuildContext, name: str, text: str, mode: int = 0o755) -> Path:
@@ -118,3 +114,79 @@ def test_user_env_puts_platform_values_on_top_except_path_lists() -> None:
         "B": "user",
         "CPATH": "/x",
     }
+
+
+def test_a_non_executable_hook_runs_with_the_interpreter_its_shebang_names(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Heroku's classic buildpack makes the hook executable first, so its #! line decides.
+    ctx = _ctx(tmp_path)
+    path = _hook(
+        ctx,
+        "pre_compile",
+        "#!/usr/bin/env python3\nimport sys\nprint('python-ran', sys.argv[0])\n",
+        0o644,
+    )
+    run_hook(ctx, "pre_compile", _env(), Output(stdout=io.StringIO()))
+    assert "python-ran bin/pre_compile" in capfd.readouterr().out
+    assert path.stat().st_mode & 0o777 == 0o644
+
+    _hook(ctx, "post_compile", '#! /bin/sh  -eu  \necho "sh-ran $0"\n', 0o600)
+    run_hook(ctx, "post_compile", _env(), Output(stdout=io.StringIO()))
+    assert "sh-ran bin/post_compile" in capfd.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("line", "argv"),
+    [
+        (b"#!/bin/sh\n", ["/bin/sh"]),
+        (b"#!/usr/bin/env python3\n", ["/usr/bin/env", "python3"]),
+        (b"#! /bin/bash -e -u\r\n", ["/bin/bash", "-e -u"]),
+        (b"#!\t/usr/bin/perl\t-w \n", ["/usr/bin/perl", "-w"]),
+        (b"#!\n", None),
+        (b"# a comment\n", None),
+        (b"echo hi\n", None),
+    ],
+)
+def test_shebang_lines_split_as_the_kernel_splits_them(line: bytes, argv: list[str] | None) -> None:
+    assert shebang(line) == argv
+
+
+@given(
+    st.from_regex(r"/[a-z/]{1,20}", fullmatch=True),
+    st.from_regex(r"[!-~]([ !-~]{0,20}[!-~])?", fullmatch=True) | st.just(""),
+)
+def test_the_interpreter_and_one_argument_come_back_whole(interpreter: str, arg: str) -> None:
+    line = f"#!{interpreter} {arg}\n".encode()
+    assert shebang(line) == [interpreter, *([arg] if arg else [])]
+
+
+def test_a_hook_that_hangs_is_stopped_with_what_it_started(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path, {"BP_PYTHON_HOOK_TIMEOUT": "1"})
+    children = ctx.app_dir / "children"
+    _hook(ctx, "post_compile", f"sleep 600 &\necho $! > {children}\necho started\nwait\n")
+    started = time.monotonic()
+    with pytest.raises(HookTimedOut) as caught:
+        run_hook(ctx, "post_compile", _env(), Output(stdout=io.StringIO()))
+    assert time.monotonic() - started < 15
+    message = caught.value.message()
+    assert message.title == "bin/post_compile did not finish within 1 s"
+    assert message.found[0] == (
+        "It was stopped after 1 s, the limit set by BP_PYTHON_HOOK_TIMEOUT (its output is above)."
+    )
+    assert _ends(int(children.read_text())), "the hook's background child is still running"
+
+
+def _ends(pid: int, within: float = 5.0) -> bool:
+    """The process ends within `within` seconds: gone, or a zombie its new parent has not
+    reaped yet (it was killed; only the reaping is someone else's)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except FileNotFoundError:
+            return True
+        if "\nState:\tZ" in status:
+            return True
+        time.sleep(0.05)
+    return False

@@ -8,6 +8,8 @@ files in the venv, and what the launched app can import.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -224,3 +226,22 @@ def test_python_version_change_rebuilds_the_venv(dev_app: DevApps) -> None:
     ), app.log
     version = app.run(["python", "-c", "import sys, six; print(sys.version_info[:2])"])
     assert version.stdout.strip() == str(tuple(int(p) for p in second.split(".")))
+
+
+def test_index_settings_reach_the_image_label_only_as_a_keyed_digest(dev_app: DevApps) -> None:
+    setting = "PIP_TRUSTED_HOST=user:hunter2@index.invalid"
+    app = dev_app("pip_basic", env=dict([setting.split("=", 1)]))
+    app.build()
+    label = (app.work / "image" / "metadata.json").read_text()
+    stored = json.loads(label)["layers"]["venv"]["data"]["index_settings"]
+    assert stored.startswith("hmac-sha256:")
+    assert "hunter2" not in label
+    assert hashlib.sha256(setting.encode()).hexdigest() not in label
+    # The key lives in the cache-only pip-cache layer, never in the image.
+    key = app.cache_dir / "pip-cache" / ".cnb-python-settings-key"
+    assert key.is_file()
+    assert key.read_text() not in label
+    assert not list((app.work / "image").rglob(".cnb-python-settings-key"))
+
+    app.build()  # the same settings and the same cached key: the venv is reused
+    assert "- Using cached virtual environment" in app.log

@@ -8,6 +8,7 @@ import io
 import os
 import subprocess
 import tarfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from cnb_python.layers import python as python_layer
 from cnb_python.output import Output
 from cnb_python.resolve import resolve_python
 from tests.support.catalogs import Entry, StackSpec, write_catalog
-from tests.support.httpserver import FaultyServer, Status, Truncate
+from tests.support.httpserver import FaultyServer, Status, Trickle, Truncate
 from tests.support.runtimes import RuntimeArchives
 
 FAST = RetryPolicy(attempts=3, backoff=0.01, connect_timeout=2, read_timeout=2)
@@ -44,8 +45,15 @@ class Builds:
     log: io.StringIO = field(default_factory=io.StringIO)
 
     def build(
-        self, version: str, *, stack: str = "test-24", arch: str = "amd64", previous: bool = False
+        self,
+        version: str,
+        *,
+        stack: str = "test-24",
+        arch: str = "amd64",
+        previous: bool = False,
+        policy: RetryPolicy | None = FAST,
     ) -> Path:
+        """`policy` None: the one the platform env's settings make, as in a real build."""
         app = self.root / "app"
         app.mkdir(exist_ok=True)
         (app / ".python-version").write_text(version + "\n")
@@ -71,7 +79,7 @@ class Builds:
             self.env,
             Output(stdout=self.log, stderr=self.log),
             {},
-            retry_policy=FAST,
+            retry_policy=policy,
         )
 
     def restore(self) -> None:
@@ -165,6 +173,29 @@ def test_first_build_installs_and_a_restored_layer_is_reused_offline(
     assert tomlio.load(layer.parent / "python.toml")["types"]["cache"] is True
 
 
+@pytest.mark.parametrize("damage", ["delete", "truncate"])
+def test_a_partially_restored_layer_is_not_trusted(
+    builds: Builds, runtime_archives: RuntimeArchives, damage: str
+) -> None:
+    """What a cache copy killed half-way leaves: the metadata, bin/python and the stdlib's
+    directory are all there, but not every file (or not all of one)."""
+    version = runtime_archives.default.version
+    layer = builds.build(version)
+    stdlib = layer / "lib" / f"python{runtime_archives.default.series}"
+    victim = stdlib / "json" / "decoder.py"
+    if damage == "delete":
+        victim.unlink()
+    else:
+        victim.write_bytes(victim.read_bytes()[:100])
+    builds.restore()
+    builds.build(version)
+    assert builds.lines()[0] == (
+        f"- Discarding cached Python {version}: some of its files are missing"
+    )
+    assert f"- Installing Python {version}" in builds.lines()
+    assert victim.stat().st_size > 100
+
+
 def test_version_stack_and_arch_changes_reinstall_and_say_why(
     builds: Builds, runtime_archives: RuntimeArchives
 ) -> None:
@@ -224,6 +255,22 @@ def test_transient_faults_are_retried_and_exhausted_retries_fail_clearly(
     builds.server.fail(path, Status(500), Status(502), Status(503))
     with pytest.raises(DownloadFailed, match="Could not download"):
         builds.build(archive.version)
+    _assert_nothing_cached(builds)
+
+
+def test_a_trickling_server_meets_the_download_deadline_of_the_settings(
+    builds: Builds, runtime_archives: RuntimeArchives
+) -> None:
+    archive = runtime_archives.get()
+    builds.server.always("/" + archive.path.name, Trickle(interval=0.05, chunk=64 * 1024))
+    builds.platform_env["BP_PYTHON_DOWNLOAD_TIMEOUT"] = "2"
+    started = time.monotonic()
+    with pytest.raises(DownloadFailed) as caught:
+        builds.build(archive.version, policy=None)
+    assert time.monotonic() - started < 10
+    assert caught.value.reason == (
+        "gave up after 2 s, the limit for one download (BP_PYTHON_DOWNLOAD_TIMEOUT)"
+    )
     _assert_nothing_cached(builds)
 
 

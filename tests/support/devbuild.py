@@ -124,9 +124,13 @@ class DevApp:
         clear_cache: bool = False,
         check: bool = True,
         buildpack: Path | None = None,
+        umask: int = -1,
+        wrapper: Sequence[str] = (),
     ) -> BuildResult:
         """`dev build` the app as it is now; with `check`, a failed build fails the test.
-        `buildpack`: another buildpack directory than this checkout (say, a previous release)."""
+        `buildpack`: another buildpack directory than this checkout (say, a previous release).
+        `umask`: the one the platform starts the build with (-1: this process's).
+        `wrapper`: a command the `dev build` command line is appended to (a mount namespace)."""
         platform_env = {**self.env, **(env or {})}
         argv = [
             *CLI, "dev", "build", str(self.app), "--work", str(self.work),
@@ -139,13 +143,14 @@ class DevApp:
         if buildpack is not None:
             argv += ["--buildpack", str(buildpack)]
         done = subprocess.run(
-            argv,
+            [*wrapper, *argv],
             env=self._cli_env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             timeout=BUILD_TIMEOUT,
             check=False,
+            umask=umask,
         )
         result = BuildResult(done.returncode, done.stdout)
         self.builds.append(result)

@@ -1,8 +1,10 @@
 """A threaded HTTP server on 127.0.0.1 serving a directory, with faults injected per path.
 
 Faults are queued per path and consumed one per request, so "fail twice, then succeed" is
-`server.fail("/a.tar.gz", Status(503), Status(503))`. Every GET is counted per path, so a test
-can assert that a reused layer made no request at all.
+`server.fail("/a.tar.gz", Status(503), Status(503))`; `server.always(path, fault)` answers
+every request of a path with the same fault (a redirect loop). Every GET is counted per path,
+and its headers are kept, so a test can assert that a reused layer made no request at all, or
+that credentials did not follow a redirect to another origin.
 """
 
 from __future__ import annotations
@@ -57,7 +59,31 @@ class Corrupt:
     offset: int = 1000
 
 
-Fault = Status | Reset | Stall | Truncate | Corrupt
+@dataclass(frozen=True)
+class Trickle:
+    """Announce the full Content-Length, then send `chunk` bytes every `interval` seconds."""
+
+    interval: float
+    chunk: int = 1
+
+
+@dataclass(frozen=True)
+class Endless:
+    """Answer 200 without a Content-Length and send `chunk`-byte blocks until the client
+    hangs up (a body with no end)."""
+
+    chunk: int = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Answer with a redirect to `location` (absolute, or a path on this server)."""
+
+    location: str
+    status: int = 302
+
+
+Fault = Status | Reset | Stall | Truncate | Corrupt | Trickle | Endless | Redirect
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -77,6 +103,8 @@ class FaultyServer:
         self.root = root
         self.requests: Counter[str] = Counter()
         self._faults: dict[str, deque[Fault]] = {}
+        self._always: dict[str, Fault] = {}
+        self.headers: dict[str, list[dict[str, str]]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
@@ -102,6 +130,11 @@ class FaultyServer:
         with self._lock:
             self._faults.setdefault(path, deque()).extend(faults)
 
+    def always(self, path: str, fault: Fault) -> None:
+        """Answer every request of `path` with `fault`, after any queued ones."""
+        with self._lock:
+            self._always[path] = fault
+
     def count(self, path: str) -> int:
         with self._lock:
             return self.requests[path]
@@ -114,12 +147,15 @@ class FaultyServer:
         with self._lock:
             self.requests.clear()
             self._faults.clear()
+            self._always.clear()
+            self.headers.clear()
 
-    def _next(self, path: str) -> Fault | None:
+    def _next(self, path: str, headers: dict[str, str]) -> Fault | None:
         with self._lock:
             self.requests[path] += 1
+            self.headers.setdefault(path, []).append(headers)
             queue = self._faults.get(path)
-            return queue.popleft() if queue else None
+            return queue.popleft() if queue else self._always.get(path)
 
     def start(self) -> FaultyServer:
         self._thread.start()
@@ -146,10 +182,16 @@ def _handler_for(server: FaultyServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             path = unquote(urlsplit(self.path).path)
-            fault = server._next(path)
+            fault = server._next(path, dict(self.headers.items()))
             target = (server.root / path.lstrip("/")).resolve()
             if isinstance(fault, Status):
                 self._status(fault)
+                return
+            if isinstance(fault, Redirect):
+                self._status(Status(fault.status, {"Location": fault.location}))
+                return
+            if isinstance(fault, Endless):
+                self._endless(fault)
                 return
             if isinstance(fault, Reset) and fault.after_bytes == 0:
                 self._reset()
@@ -168,6 +210,16 @@ def _handler_for(server: FaultyServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
+        def _endless(self, fault: Endless) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            block = b"x" * fault.chunk
+            while not server._stop.is_set():
+                self.wfile.write(block)
+
         def _reset(self) -> None:
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
@@ -182,6 +234,13 @@ def _handler_for(server: FaultyServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
+            if isinstance(fault, Trickle):
+                for start in range(0, len(data), fault.chunk):
+                    self.wfile.write(data[start : start + fault.chunk])
+                    self.wfile.flush()
+                    if server._stop.wait(fault.interval):
+                        break
+                return
             if isinstance(fault, (Reset, Stall, Truncate)):
                 self.wfile.write(data[: fault.after_bytes])
                 self.wfile.flush()

@@ -5,16 +5,20 @@ from __future__ import annotations
 import gzip
 import io
 import lzma
+import os
 import stat
 import tarfile
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import zstandard
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from cnb_python.archive import FORMATS, extract
-from cnb_python.errors import CorruptArchive, UnsafeArchive
+from cnb_python.archive import FORMATS, ExtractLimits, extract
+from cnb_python.errors import ArchiveTooLarge, CorruptArchive, UnsafeArchive
 
 Member = Callable[[tarfile.TarFile], None]
 
@@ -109,17 +113,22 @@ def test_keeps_permission_bits_and_times_but_not_setuid(tmp_path: Path, dest: Pa
     members = [
         _file("run", b"#!", 0o755),
         _file("private", b"x", 0o400),
+        _file("owner-only-program", b"x", 0o700),
         _file("setuid", b"x", 0o4755),
         _dir("ro", 0o555),
+        _dir("closed", 0o700),
         _file("ro/inside", b"x", 0o444),
     ]
     extract(_archive(tmp_path, members), dest, fmt="tar.gz")
 
     assert stat.S_IMODE((dest / "run").stat().st_mode) == 0o755
     # Owner read/write is always added: the next build must be able to delete the layer.
-    assert stat.S_IMODE((dest / "private").stat().st_mode) == 0o600
+    # Everyone may read: the app may run as another user than the build.
+    assert stat.S_IMODE((dest / "private").stat().st_mode) == 0o644
+    assert stat.S_IMODE((dest / "owner-only-program").stat().st_mode) == 0o755
     assert stat.S_IMODE((dest / "setuid").stat().st_mode) == 0o755
     assert stat.S_IMODE((dest / "ro").stat().st_mode) == 0o755
+    assert stat.S_IMODE((dest / "closed").stat().st_mode) == 0o755
     assert stat.S_IMODE((dest / "ro" / "inside").stat().st_mode) == 0o644
     assert (dest / "run").stat().st_mtime == 1_000_000
 
@@ -198,3 +207,144 @@ def test_wrong_format_is_a_typed_error(tmp_path: Path, dest: Path, fmt: str) -> 
     path.write_bytes(b"<html>Not Found</html>" * 50)
     with pytest.raises(CorruptArchive, match="Could not read"):
         extract(path, dest, fmt=fmt)
+
+
+def test_a_swapped_symlink_cannot_redirect_a_later_member(tmp_path: Path, dest: Path) -> None:
+    # `l` first leads to `d` (a file is written through it), then is swapped for a link to
+    # `n`, which is made to point outside through `q`; a file is written through `l` again,
+    # and `n` is finally pointed back inside so that the last check would pass. A check
+    # cached for `l` would have let `evil` land outside.
+    members = [
+        _dir("d"),
+        _symlink("l", "d"),
+        _file("l/ok"),
+        _symlink("l", "n"),
+        _symlink("n", "q/.."),
+        _symlink("q", "."),
+        _file("l/evil"),
+        _symlink("n", "d"),
+    ]
+    with pytest.raises(UnsafeArchive) as caught:
+        extract(_archive(tmp_path, members), dest, fmt="tar.gz")
+
+    assert caught.value.member == "l/evil"
+    assert "outside the destination" in caught.value.reason
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive.tar.gz", "layer"]
+
+
+def test_a_member_through_a_file_is_refused_clearly(tmp_path: Path, dest: Path) -> None:
+    with pytest.raises(UnsafeArchive) as caught:
+        extract(_archive(tmp_path, [_file("a"), _file("a/b")]), dest, fmt="tar.gz")
+    assert caught.value.reason == "its directory 'a' is not a directory"
+
+
+@pytest.mark.parametrize(
+    ("members", "reason"),
+    [
+        ([_file("x" * 256)], "a component of its name is longer than 255 bytes"),
+        ([_file("/".join(["d" * 200] * 6))], "its path is longer than 1024 bytes"),
+        ([_symlink("l", "/".join(["d"] * 600))], "symlink target longer than 1024 bytes"),
+        ([_file("f"), _hardlink("f", "f")], "hard link to itself"),
+        ([_file("f"), _symlink("l", "f"), _hardlink("h", "l")], "not a file extracted before"),
+    ],
+)
+def test_names_no_file_system_can_hold_and_odd_links_are_refused(
+    tmp_path: Path, dest: Path, members: list[Member], reason: str
+) -> None:
+    with pytest.raises(UnsafeArchive) as caught:
+        extract(_archive(tmp_path, members), dest, fmt="tar.gz")
+    assert reason in caught.value.reason
+
+
+def test_a_decompression_bomb_stops_at_the_size_limit(tmp_path: Path, dest: Path) -> None:
+    bomb = _archive(tmp_path, [_file("zeros", b"\0" * (24 * 1024 * 1024))], "tar.zst")
+    assert bomb.stat().st_size < 64 * 1024
+    limits = ExtractLimits(max_bytes=8 * 1024 * 1024)
+    with pytest.raises(ArchiveTooLarge) as caught:
+        extract(bomb, dest, fmt="tar.zst", limits=limits)
+
+    message = caught.value.message()
+    assert message.title == "Refusing to extract archive.tar.zst: it is larger than the limit"
+    assert message.found[0] == (
+        "It unpacks to more than 8 MiB; the limit is 8 MiB (BP_PYTHON_MAX_RUNTIME_MIB)."
+    )
+    written = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
+    assert written <= 8 * 1024 * 1024
+
+
+def test_the_ratio_limit_stops_a_bomb_early(tmp_path: Path, dest: Path) -> None:
+    bomb = _archive(tmp_path, [_file("zeros", b"\0" * (8 * 1024 * 1024))], "tar.gz")
+    limits = ExtractLimits(max_ratio=10, ratio_floor=0)
+    with pytest.raises(ArchiveTooLarge) as caught:
+        extract(bomb, dest, fmt="tar.gz", limits=limits)
+    assert "10 times its compressed size" in caught.value.limit
+    assert "(BP_PYTHON_MAX_RUNTIME_RATIO)" in caught.value.limit
+
+
+def test_the_entry_limit_stops_an_inode_bomb(tmp_path: Path, dest: Path) -> None:
+    archive = _archive(tmp_path, [_file(f"f{i}") for i in range(5)])
+    with pytest.raises(ArchiveTooLarge, match="larger than the limit") as caught:
+        extract(archive, dest, fmt="tar.gz", limits=ExtractLimits(max_members=3))
+    assert caught.value.found == "It holds more than 3 entries"
+    assert caught.value.limit == "3 entries (BP_PYTHON_MAX_RUNTIME_FILES)"
+
+
+def test_an_open_file_is_extracted_and_left_open(tmp_path: Path, dest: Path) -> None:
+    path = _archive(tmp_path, [_file("bin/python3", b"x", 0o755)], "tar.zst")
+    with path.open("rb") as handle:
+        extract(handle, dest, fmt="tar.zst", name="python.tar.zst")
+        assert not handle.closed
+    assert (dest / "bin" / "python3").read_bytes() == b"x"
+
+
+# -- hostile archives, generated ------------------------------------------------------------
+
+_NAMES = st.sampled_from(["a", "b", "c"])
+_PATHS = st.lists(_NAMES, min_size=1, max_size=3).map("/".join)
+_TARGETS = st.lists(st.sampled_from(["a", "b", "c", "..", "."]), min_size=1, max_size=4).map(
+    "/".join
+)
+_MEMBERS = st.one_of(
+    _PATHS.map(_dir),
+    _PATHS.map(lambda name: _file(name, b"payload")),
+    st.tuples(_PATHS, _TARGETS).map(lambda pair: _symlink(*pair)),
+    st.tuples(_PATHS, _PATHS).map(lambda pair: _hardlink(*pair)),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_MEMBERS, min_size=1, max_size=8))
+def test_no_sequence_of_members_writes_outside_the_destination(members: list[Member]) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        outer = Path(scratch) / "outer"
+        dest = outer / "layer"
+        dest.mkdir(parents=True)
+        archive = _archive(Path(scratch), members)
+        try:
+            extract(archive, dest, fmt="tar.gz")
+        except UnsafeArchive:
+            pass
+        else:
+            for path in dest.rglob("*"):
+                if path.is_symlink():
+                    resolved = os.path.realpath(path)
+                    assert resolved == str(dest) or resolved.startswith(f"{dest}/"), path
+        assert [p.name for p in outer.iterdir()] == ["layer"]
+        assert sorted(p.name for p in Path(scratch).iterdir()) == ["archive.tar.gz", "outer"]
+
+
+@pytest.mark.parametrize("mtime", ["1e30", "-1e30", "nan", "inf"])
+def test_a_modification_time_no_file_system_holds_is_clamped(
+    tmp_path: Path, dest: Path, mtime: str
+) -> None:
+    def add(tar: tarfile.TarFile) -> None:
+        for kind in (tarfile.REGTYPE, tarfile.DIRTYPE):
+            info = tarfile.TarInfo("f" if kind == tarfile.REGTYPE else "d")
+            info.type = kind
+            info.size = 1 if kind == tarfile.REGTYPE else 0
+            info.pax_headers = {"mtime": mtime}
+            tar.addfile(info, io.BytesIO(b"x") if kind == tarfile.REGTYPE else None)
+
+    extract(_archive(tmp_path, [add]), dest, fmt="tar.gz")
+    assert (dest / "f").read_bytes() == b"x"
+    assert 0 <= (dest / "d").stat().st_mtime <= 2**32

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cnb_python.checks import check_environment
 from cnb_python.errors import ForbiddenEnvironment
@@ -14,7 +16,7 @@ def test_every_offender_is_listed_once_with_where_it_was_set() -> None:
     with pytest.raises(ForbiddenEnvironment) as caught:
         check_environment(platform, process)
 
-    assert [name for name, _ in caught.value.offenders] == [
+    assert [name for name, _, _ in caught.value.offenders] == [
         "PIP_TARGET",
         "POETRY_VIRTUALENVS_PATH",
         "PYTHONHOME",
@@ -42,10 +44,29 @@ def test_each_redirection_is_refused(name: str) -> None:
         check_environment({name: "1"}, {})
 
 
-def test_blank_values_and_ordinary_settings_pass() -> None:
+def test_empty_values_and_ordinary_settings_pass() -> None:
+    assert check_environment({"PIP_USER": "", "BP_PYTHON_VERSION": "3.12"}, {"HOME": "/h"}) == []
+
+
+@pytest.mark.parametrize("value", [" ", "\t", "\n", "  \n"])
+def test_a_blank_value_is_set_as_cpython_and_pip_read_it(value: str) -> None:
+    # CPython ignores only an empty PYTHONHOME: " " is a home without a standard library.
+    with pytest.raises(ForbiddenEnvironment) as caught:
+        check_environment({"PYTHONHOME": value}, {"PIP_TARGET": value})
+    rendered = caught.value.message().render()
     assert (
-        check_environment({"PIP_USER": "  \n", "BP_PYTHON_VERSION": "3.12"}, {"HOME": "/h"}) == []
+        "PYTHONHOME (set to a blank value, which is not unset, in the platform env "
+        "(pack --env, project.toml))"
+    ) in rendered
+    assert "PIP_TARGET (set to a blank value, which is not unset, in the build environment)" in (
+        rendered
     )
+
+
+@given(st.text(alphabet=" \t\r\n\x0b\x0c", min_size=1, max_size=5))
+def test_no_whitespace_value_passes_as_unset(value: str) -> None:
+    with pytest.raises(ForbiddenEnvironment):
+        check_environment({"PYTHONHOME": value}, {})
 
 
 def test_pythonpath_is_a_warning() -> None:

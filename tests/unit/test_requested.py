@@ -11,6 +11,7 @@ import pytest
 
 from cnb_python.errors import (
     BuildpackError,
+    InputTooLarge,
     InvalidRequiresPython,
     InvalidVersion,
     MultipleVersions,
@@ -446,3 +447,52 @@ def test_invalid_python_requirement(tmp_path: Path, toml: str, fragment: str) ->
     text = error.message().render()
     assert "ERROR: Invalid Python requirement in pyproject.toml" in text
     assert fragment in text
+
+
+# -- big files: parsed whole or refused, never a prefix ------------------------------------
+
+
+def test_a_big_pipfile_lock_is_parsed_whole(tmp_path: Path) -> None:
+    # Big projects with hashes reach 1.4 MiB; a 1 MiB prefix of it is not valid JSON.
+    packages = {
+        f"package-{i}": {"hashes": [f"sha256:{i:064x}"] * 4, "version": "==1.0"}
+        for i in range(4000)
+    }
+    lock = {"_meta": {"requires": {"python_version": "3.12"}}, "default": packages}
+    (tmp_path / "Pipfile.lock").write_text(json.dumps(lock, indent=4))
+    assert (tmp_path / "Pipfile.lock").stat().st_size > 1_400_000
+    assert request(tmp_path).spec == "3.12"
+
+
+def test_a_second_version_line_far_into_the_file_is_not_ignored(tmp_path: Path) -> None:
+    (tmp_path / ".python-version").write_text("3.12\n" + "\n" * (1024 * 1024 + 10) + "3.11\n")
+    assert isinstance(refusal(tmp_path), MultipleVersions)
+
+
+def test_a_file_over_the_limit_is_refused_and_the_limit_can_be_raised(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nrequires-python = ">=3.11"\n' + "# padding\n" * 200_000
+    )
+    error = refusal(tmp_path, {"BP_PYTHON_MAX_APP_FILE_MIB": "1"})
+    assert isinstance(error, InputTooLarge)
+    assert error.message().title == "pyproject.toml is too large to read"
+    assert request(tmp_path, {"BP_PYTHON_MAX_APP_FILE_MIB": "2"}).spec == ">=3.11"
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("[" * 5000 + "]" * 5000, "arrays or tables are nested too deeply to be read"),
+        ("{a = " * 3000 + "1" + "}" * 3000, "arrays or tables are nested too deeply to be read"),
+        ("9" * 5000, "a value cannot be read: Exceeds the limit (4300 digits) for integer"),
+    ],
+)
+def test_a_pyproject_beyond_the_parser_is_a_clear_refusal(
+    tmp_path: Path, value: str, reason: str
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        f'[project]\nrequires-python = ">=3.11"\nx = {value}\n'
+    )
+    error = refusal(tmp_path)
+    assert isinstance(error, PyprojectInvalid)
+    assert error.message().found[0].startswith(f"pyproject.toml is not valid TOML: {reason}")

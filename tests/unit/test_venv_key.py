@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cnb_python.layers import pip as pip_layer
 from cnb_python.layers import tool_venv
+from cnb_python.layers.pip_cache import settings_key
 from cnb_python.layers.venv import VenvMetadata, input_reasons, invalidation_reasons
-from cnb_python.managers.base import settings_digest
+from cnb_python.managers.base import index_settings, settings_digest
 from cnb_python.managers.locked import PipenvManager, PoetryManager, UvManager
 from cnb_python.managers.pip import PipManager
 
@@ -51,7 +57,7 @@ BASE = VenvMetadata(
             "base.txt is new",
         ),
         ({"files": "{}"}, "requirements.txt is no longer used"),
-        ({"index_settings": "f" * 64}, "the package index settings changed"),
+        ({"index_settings": "hmac-sha256:" + "f" * 64}, "the package index settings changed"),
         ({"options": "groups=dev"}, "the options changed from none to groups=dev"),
     ],
 )
@@ -66,14 +72,53 @@ def test_every_reason_is_listed() -> None:
     assert len(invalidation_reasons(BASE, new)) == 3
 
 
-def test_index_settings_are_a_digest_of_set_values_only() -> None:
+KEY = b"k" * 32
+
+
+def _digest(env: dict[str, str], key: bytes = KEY) -> str:
+    return settings_digest(index_settings(env), key)
+
+
+def test_index_settings_are_a_keyed_digest_of_set_values_only() -> None:
     secret = "https://user:s3cret@index.invalid/simple"
-    digest = settings_digest({"PIP_INDEX_URL": secret, "UNRELATED": "x"})
+    digest = _digest({"PIP_INDEX_URL": secret, "UNRELATED": "x"})
     assert secret not in digest
-    assert len(digest) == 64
-    assert settings_digest({"PIP_INDEX_URL": secret + " "}) == digest
-    assert settings_digest({"PIP_INDEX_URL": "  "}) == ""
-    assert settings_digest({"UV_INDEX": "x"}) != settings_digest({"PIP_INDEX_URL": "x"})
+    assert digest.startswith("hmac-sha256:")
+    assert len(digest.removeprefix("hmac-sha256:")) == 64
+    assert _digest({"PIP_INDEX_URL": secret + " "}) == digest
+    assert _digest({"PIP_INDEX_URL": "  "}) == ""
+    assert _digest({"UV_INDEX": "x"}) != _digest({"PIP_INDEX_URL": "x"})
+    assert _digest({"PIP_INDEX_URL": secret}, b"o" * 32) != digest
+
+
+@given(st.sampled_from(["hunter2", "password", "s3cret", "letmein", "correct horse"]))
+def test_a_dictionary_cannot_find_the_password_without_the_cache_key(password: str) -> None:
+    # What a reader of the image's labels could try: the digest of each candidate, unkeyed
+    # or keyed with anything but the cache's secret, never matches.
+    url = f"https://user:{password}@index.invalid/simple"
+    digest = _digest({"PIP_INDEX_URL": url}).removeprefix("hmac-sha256:")
+    for guess in (f"PIP_INDEX_URL={url}", url, password):
+        assert hashlib.sha256(guess.encode()).hexdigest() != digest
+        assert hmac.new(b"", guess.encode(), hashlib.sha256).hexdigest() != digest
+
+
+def test_the_settings_key_is_made_once_and_kept_private_in_the_cache(tmp_path: Path) -> None:
+    key = settings_key(tmp_path)
+    assert len(key) == 32
+    assert settings_key(tmp_path) == key
+    stored = tmp_path / ".cnb-python-settings-key"
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    stored.write_text("damaged")
+    assert settings_key(tmp_path) != key
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".cnb-python-settings-key"]
+
+
+def test_a_plain_digest_from_an_older_release_is_named_as_such() -> None:
+    old = BASE.model_copy(update={"index_settings": "f" * 64})
+    new = BASE.model_copy(update={"index_settings": "hmac-sha256:" + "e" * 64})
+    assert input_reasons(old, new) == [
+        "the buildpack now records the package index settings differently"
+    ]
 
 
 def test_key_inputs_of_a_project_cover_its_packaging_files(tmp_path: Path) -> None:

@@ -61,6 +61,8 @@ def test_unknown_keys_are_refused_by_entry_and_key(
         ("url", "ftp://host/a.tar.gz", "url: 'ftp://host/a.tar.gz' is not a URL with scheme"),
         ("url", "https:///a.tar.gz", "has no host"),
         ("url", "https://host/", "does not end in a file name"),
+        ("url", "https://host:99999/a.tar.gz", "has an invalid port"),
+        ("url", "https://[::1/a.tar.gz", "is not a URL: Invalid IPv6 URL"),
         ("url", "https://host/a b.tar.gz", "contains whitespace"),
         ("version", "3.12", "version: '3.12' is not a version of the form X.Y.Z"),
         ("version", "3.12.1rc1", "is not a version of the form X.Y.Z"),

@@ -7,17 +7,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cnb_python.catalog.models import Catalog
 from cnb_python.cnb.context import Target
 from cnb_python.errors import (
     BuildpackError,
+    InvalidBooleanSetting,
     InvalidMirror,
     PatchNotAvailable,
     SeriesEndOfLife,
     SeriesNotOffered,
     UnknownSeries,
 )
+from cnb_python.requested import FALSE_VALUES, TRUE_VALUES, platform_flag
 from cnb_python.resolve import Resolution, resolve_python
 from tests.unit.catalog import factory
 
@@ -253,6 +257,31 @@ def test_an_end_of_life_series_is_refused_unless_allowed(tmp_path: Path) -> None
         ]
 
 
+@pytest.mark.parametrize("flag", ["maybe", "2", "enabled", "y e s", "ture"])
+def test_a_yes_no_setting_that_is_neither_is_refused_even_for_a_supported_series(
+    tmp_path: Path, flag: str
+) -> None:
+    (tmp_path / ".python-version").write_text("3.12\n")
+    with pytest.raises(InvalidBooleanSetting) as caught:
+        resolve(tmp_path, {"BP_PYTHON_ALLOW_EOL": flag})
+    message = caught.value.message()
+    assert message.title == "BP_PYTHON_ALLOW_EOL is neither yes nor no"
+    assert message.fix == (
+        "Set it to one of 1, true, yes, on to turn it on, or one of 0, false, no, off (or unset "
+        "it) to leave it off.",
+    )
+
+
+@given(st.text(max_size=8))
+def test_a_yes_no_setting_is_one_of_its_words_or_refused(value: str) -> None:
+    try:
+        answer = platform_flag({"FLAG": value}, "FLAG")
+    except InvalidBooleanSetting:
+        assert value.strip().lower() not in (*TRUE_VALUES, *FALSE_VALUES, "")
+    else:
+        assert answer == (value.strip().lower() in TRUE_VALUES)
+
+
 def test_the_previous_builds_end_of_life_series_has_its_own_title(tmp_path: Path) -> None:
     text = refuse(tmp_path, catalog=eol_catalog(**{"3_9": "end-of-life"}), previous="3.9")
     assert "ERROR: The previous build's Python 3.9 has reached end-of-life" in text
@@ -360,9 +389,21 @@ def test_the_mirror_keeps_percent_encoding(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "mirror", ["mirror.internal/py", "ftp://m/py", "https://", "https://m/py?x=1"]
+    ("mirror", "reason"),
+    [
+        ("mirror.internal/py", "it is not a URL with scheme https, http, file"),
+        ("ftp://m/py", "it is not a URL with scheme https, http, file"),
+        ("https://", "it has no host"),
+        ("https://m/py?x=1", "it must not have a query (?) or fragment (#)"),
+        ("https://m:99999/py", "it has an invalid port (a number from 1 to 65535 is expected)"),
+        ("https://m:0/py", "it has an invalid port (a number from 1 to 65535 is expected)"),
+        ("https://m:port/py", "it has an invalid port (a number from 1 to 65535 is expected)"),
+        ("http://[::1/py", "it is not a URL: Invalid IPv6 URL"),
+        ("http://[zz]/py", "it is not a URL: 'zz' does not appear to be an IPv4 or IPv6 address"),
+    ],
 )
-def test_an_unusable_mirror_is_refused(tmp_path: Path, mirror: str) -> None:
+def test_an_unusable_mirror_is_refused(tmp_path: Path, mirror: str, reason: str) -> None:
     with pytest.raises(InvalidMirror) as caught:
         resolve(tmp_path, {"BP_PYTHON_VERSION": "3.12", "BP_PYTHON_MIRROR": mirror})
     assert "ERROR: BP_PYTHON_MIRROR is not a usable base URL" in caught.value.message().render()
+    assert caught.value.reason == reason

@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from cnb_python.cnb import tomlio
-from cnb_python.cnb.layers import present_layer_names, remove_layers_except
+from cnb_python.cnb.layers import (
+    present_layer_names,
+    remove_layers_except,
+    remove_stale_temporaries,
+)
 
 
 def restored(layers: Path, name: str, *, directory: bool = True, sbom: bool = False) -> None:
@@ -57,3 +61,20 @@ def test_nothing_to_remove(tmp_path: Path) -> None:
     restored(tmp_path, "python")
     assert remove_layers_except(tmp_path, {"python"}) == []
     assert (tmp_path / "python.toml").is_file()
+
+
+def test_temporary_files_a_killed_build_left_are_removed(tmp_path: Path) -> None:
+    for name in (".launch.toml.k2j3h4.tmp", ".venv.toml.abc.tmp", ".python.sbom.cdx.json.x.tmp"):
+        (tmp_path / name).write_text("half")
+    kept = ["venv.toml", "launch.toml", "python.sbom.cdx.json", "store.toml"]
+    for name in kept:
+        (tmp_path / name).write_text("x")
+    (tmp_path / ".dir.tmp").mkdir()  # only files are ours
+    (tmp_path / "venv").mkdir()
+
+    assert remove_stale_temporaries(tmp_path) == [
+        ".launch.toml.k2j3h4.tmp",
+        ".python.sbom.cdx.json.x.tmp",
+        ".venv.toml.abc.tmp",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*kept, ".dir.tmp", "venv"])
