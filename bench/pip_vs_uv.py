@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from devbuild_timing import APPS, BenchApp
 
-from cnb_python.layers.pip import read_pin
+from cnb_python.pins import newest
 
 
 def main() -> int:
@@ -36,7 +36,7 @@ def main() -> int:
             [
                 sys.executable, "-m", "pip", "download", "--quiet", "--only-binary", ":all:",
                 "-d", wheels, "-r", APPS / "django_drf" / "requirements.txt",
-                f"pip=={read_pin('pip')}", f"uv=={read_pin('uv')}",
+                newest("pip").requirement, newest("uv").requirement,
             ],
             check=True,
             env={**os.environ, "PIP_FIND_LINKS": ""},

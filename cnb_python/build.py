@@ -1,9 +1,19 @@
-"""Build: the table of contents of a Python app's build.
+"""Build: the table of contents of a Python app's build, in two phases.
 
-Every check that can refuse the build (forbidden env vars, the Python version the app asks for)
-runs before the first download or layer change, so a mistake costs seconds, not a full build.
+1. `decide` (`decide.py`) reads the app and the settings and returns one frozen
+   `BuildDecisions`: the Python, the package manager and its key inputs, the tool pins, the
+   Procfile, the hooks, collectstatic. Every refusal a user can cause happens there, before the
+   first download or layer change, so a mistake costs seconds.
+2. `act` installs and configures, using only those decisions (and what installing reveals:
+   whether Django is in the venv, the `web` process to infer).
+
+Before both come the housekeeping that is safe whatever the build does (layers another
+release left, half-written temporaries), the checks of the build env and the limits, and the
+app's own `bin/pre_compile`, which may write the files the decisions read (as on Heroku).
 Each step lives in its own module; this one only orders them and owns the in-process `env`
 that each new layer updates (the lifecycle does not apply our own layers to our own build).
+`effects` replaces the subprocess runner and the downloader (`effects.py`): unit tests run a
+whole build in-process with recorders.
 """
 
 from __future__ import annotations
@@ -12,58 +22,57 @@ from cnb_python import (
     checks,
     dependencies,
     django,
+    effects,
     hooks,
     limits,
-    managers,
     processes,
     web_concurrency,
 )
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.launch import Launch
 from cnb_python.cnb.layers import remove_layers_except, remove_stale_temporaries
+from cnb_python.decide import BuildDecisions, decide
 from cnb_python.layers import python as python_layer
 from cnb_python.layers.registry import KNOWN_LAYER_NAMES
 from cnb_python.output import Output
-from cnb_python.resolve import load_catalog, resolve_python
 
 STALE_LAYER_REASON = "this version of the buildpack does not use it (another version made it)"
 
 
-def build(ctx: BuildContext, env: dict[str, str], output: Output) -> None:
-    # Layers another release left under names this one never writes. Safe before the checks:
-    # the lifecycle drops them after this build whatever it does (cnb.layers docstring).
-    for name in remove_layers_except(ctx.layers_dir, KNOWN_LAYER_NAMES):
-        output.discarding(f"layer {name}", [STALE_LAYER_REASON])
-    # What a killed build left half-written beside the layers; never read, so no log line.
-    remove_stale_temporaries(ctx.layers_dir)
-    for env_warning in checks.check_environment(ctx.platform_env, env):
-        output.warning(env_warning.title, env_warning.lines)
-    limits.check_settings(ctx.platform_env)
-    app_file_limit = limits.MAX_APP_FILE_MIB.read(ctx.platform_env) * limits.MIB
-    hooks.run_hook(ctx, "pre_compile", env, output)
-    # A mistake in the Procfile is refused now, not after the install (processes.from_app).
-    processes.read_procfile(ctx.app_dir, max_bytes=app_file_limit)
+def build(
+    ctx: BuildContext,
+    env: dict[str, str],
+    output: Output,
+    *,
+    effects_: effects.Effects | None = None,
+) -> None:
+    with effects.using(effects_):
+        # Layers another release left under names this one never writes. Safe before the
+        # checks: the lifecycle drops them after this build whatever it does (cnb.layers).
+        for name in remove_layers_except(ctx.layers_dir, KNOWN_LAYER_NAMES):
+            output.discarding(f"layer {name}", [STALE_LAYER_REASON])
+        # What a killed build left half-written beside the layers; never read, so no log line.
+        remove_stale_temporaries(ctx.layers_dir)
+        for env_warning in checks.check_environment(ctx.platform_env, env):
+            output.warning(env_warning.title, env_warning.lines)
+        limits.check_settings(ctx.platform_env)
+        hooks.run_hook(ctx, "pre_compile", env, output)
+        decided = decide(ctx, env, output)
+        act(ctx, decided, env, output)
 
-    output.header("Determining the Python version")
-    catalog = load_catalog(ctx.platform_env, env)
-    previous_series = python_layer.read_previous_series(ctx.layers_dir)
-    resolution = resolve_python(ctx.app_dir, ctx.platform_env, ctx.target, catalog, previous_series)
-    if resolution.stack_note:
-        output.step(resolution.stack_note)
-    output.step(resolution.summary())
-    for warning in resolution.warnings:
-        output.warning(warning.title, warning.lines)
-    manager = managers.choose(ctx.app_dir, ctx.platform_env, output, resolution.version)
 
+def act(ctx: BuildContext, decided: BuildDecisions, env: dict[str, str], output: Output) -> None:
     output.header("Installing Python")
-    python_layer.install_python(ctx, resolution, env, output, download_env=env)
-    dependencies.install(ctx, resolution, manager, env, output)
-    django.collectstatic(ctx, env, output)
+    runtime = python_layer.install_python(ctx, decided.resolution, env, output, download_env=env)
+    dependencies.install(ctx, decided, runtime, env, output)
+    django.collectstatic(ctx, env, output, enabled=decided.collectstatic)
     hooks.run_hook(ctx, "post_compile", env, output)
 
     output.header("Configuring how the app starts")
     web_concurrency.write_layer(ctx.layers_dir)
-    launch = Launch(
-        processes=processes.from_app(ctx.app_dir, env, output, max_bytes=app_file_limit)
-    )
+    declared = decided.procfile
+    if "post_compile" in decided.hooks:
+        # bin/post_compile may have written or changed the Procfile: read it again.
+        declared = processes.read_procfile(ctx.app_dir, max_bytes=decided.app_file_limit)
+    launch = Launch(processes=processes.launch_processes(ctx.app_dir, env, output, declared))
     launch.write(ctx.layers_dir)

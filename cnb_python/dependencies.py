@@ -14,12 +14,13 @@ import time
 
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.layers import remove_layer
+from cnb_python.decide import BuildDecisions
 from cnb_python.layers import pip as pip_layer
 from cnb_python.layers import pip_cache, tool_venv, uv_cache, venv
 from cnb_python.layers import uv as uv_layer
-from cnb_python.managers.base import PackageManager, Tool
+from cnb_python.layers.python import InstalledPython
+from cnb_python.managers.base import Tool
 from cnb_python.output import Output
-from cnb_python.resolve import Resolution
 from cnb_python.sbom import write_venv_sbom
 
 POETRY_CACHE = "poetry-cache"
@@ -33,8 +34,8 @@ TOOL_LAYERS: dict[str, tuple[str, ...]] = {
 
 def install(
     ctx: BuildContext,
-    resolution: Resolution,
-    manager: PackageManager,
+    decided: BuildDecisions,
+    runtime: InstalledPython,
     env: dict[str, str],
     output: Output,
 ) -> None:
@@ -42,14 +43,18 @@ def install(
     (the venv's `bin` first on PATH, VIRTUAL_ENV)."""
     output.header("Installing dependencies")
     started = time.monotonic()
+    manager, pins = decided.manager, decided.tools
     needed = manager.tools()
     tools: dict[str, Tool] = {}
-    # pip is always needed: it installs the other tools from their wheels.
     pip_cache_dir = pip_cache.pip_cache(ctx, output)
-    tools["pip"] = pip_layer.install_pip(ctx, resolution, env, output, cache_dir=pip_cache_dir)
+    tools["pip"] = pip_layer.install_pip(
+        ctx, runtime, pins["pip"], env, output, cache_dir=pip_cache_dir
+    )
     if "uv" in needed:
         uv_cache_dir = uv_cache.uv_cache(ctx, output)
-        tools["uv"] = uv_layer.install_uv(ctx, tools["pip"], env, output, cache_dir=uv_cache_dir)
+        tools["uv"] = uv_layer.install_uv(
+            ctx, pins["uv"], tools["pip"], env, output, cache_dir=uv_cache_dir
+        )
     if "pipenv" in needed:
         pipenv_env = {
             **tools["pip"].env,
@@ -58,7 +63,7 @@ def install(
             "PIPENV_YES": "1",
         }
         tools["pipenv"] = tool_venv.install_tool(
-            ctx, resolution, "pipenv", tools["pip"], env, output=output, tool_env=pipenv_env
+            ctx, runtime, pins["pipenv"], tools["pip"], env, output=output, tool_env=pipenv_env
         )
     if "poetry" in needed:
         poetry_cache = pip_cache.open_cache(ctx, POETRY_CACHE, "Poetry cache", output)
@@ -75,7 +80,7 @@ def install(
         if env.get("SSL_CERT_FILE") and not env.get("REQUESTS_CA_BUNDLE"):
             poetry_env["REQUESTS_CA_BUNDLE"] = env["SSL_CERT_FILE"]
         tools["poetry"] = tool_venv.install_tool(
-            ctx, resolution, "poetry", tools["pip"], env, output=output, tool_env=poetry_env
+            ctx, runtime, pins["poetry"], tools["pip"], env, output=output, tool_env=poetry_env
         )
     for tool, caches in TOOL_LAYERS.items():
         if tool not in needed:
@@ -84,10 +89,11 @@ def install(
                 remove_layer(ctx.layers_dir, cache)
     venv.install_venv(
         ctx,
-        resolution,
+        runtime,
         manager,
+        decided.key_inputs,
         tools,
-        env,
+        env=env,
         output=output,
         settings_key=pip_cache.settings_key(pip_cache_dir),
     )

@@ -53,12 +53,15 @@ def is_django_app(app_dir: Path, env: Mapping[str, str]) -> bool:
     return (app_dir / "manage.py").is_file() and has_package(env, "django", "django-admin")
 
 
-def collectstatic(ctx: BuildContext, env: Mapping[str, str], output: Output) -> None:
-    """Collect the static files of a Django app into its STATIC_ROOT, or say why not."""
+def collectstatic(
+    ctx: BuildContext, env: Mapping[str, str], output: Output, *, enabled: bool
+) -> None:
+    """Collect the static files of a Django app into its STATIC_ROOT, or say why not.
+    `enabled` is false when the build decided `DISABLE_COLLECTSTATIC` turns it off."""
     if not is_django_app(ctx.app_dir, env):
         return
     output.header("Collecting Django static files")
-    if collectstatic_disabled(ctx.platform_env, env):
+    if not enabled:
         output.step(f"Skipping collectstatic: {OPT_OUT} is set")
         return
     venv = venv_dir(env)

@@ -40,7 +40,7 @@ from urllib.request import url2pathname
 
 import requests
 
-from cnb_python import transfer
+from cnb_python import effects, transfer
 from cnb_python.errors import ChecksumMismatch, DiskFull, DownloadFailed
 from cnb_python.limits import DOWNLOAD_MIN_KIB_PER_SECOND, DOWNLOAD_TIMEOUT
 from cnb_python.output import Output
@@ -178,6 +178,15 @@ def fetch(
     Raises `DownloadFailed` when retries are exhausted, the deadline passed or the answer is
     final, and `ChecksumMismatch` when the bytes differ.
     """
+    return effects.current().fetch(effects.Download(url, into, sha256, env, output, policy, what))
+
+
+def fetch_now(request: effects.Download) -> Fetched:
+    """`fetch` for real (the real `effects.Fetcher`)."""
+    url, into, sha256, env, output = (
+        request.url, request.into, request.sha256, request.env, request.output,
+    )  # fmt: skip
+    policy, what = request.policy, request.what
     policy = policy or RetryPolicy()
     shown = redact_url(url)
     where = what or f"while downloading {shown}"

@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Literal
 
 from cnb_python import proc
@@ -88,13 +89,17 @@ def _argv(ctx: BuildContext, name: HookName) -> list[str]:
     return ["bash", relative]
 
 
+def present(app_dir: Path, name: HookName) -> bool:
+    """The app has `bin/<name>` (a missing hook is skipped silently)."""
+    return (app_dir / "bin" / name).is_file()
+
+
 def run_hook(ctx: BuildContext, name: HookName, env: Mapping[str, str], output: Output) -> None:
     """Run `bin/<name>` of the app if it is a file; raise `HookFailed` on a non-zero exit."""
     if name not in HOOKS:
         msg = f"unknown hook {name!r}"
         raise ValueError(msg)
-    path = ctx.app_dir / "bin" / name
-    if not path.is_file():
+    if not present(ctx.app_dir, name):
         return
     output.header(f"Running bin/{name}")
     timeout = HOOK_TIMEOUT.read(ctx.platform_env)

@@ -25,6 +25,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from cnb_python import effects
 from cnb_python.errors import CommandFailed, CommandTimedOut, ProgramNotFound
 from cnb_python.output import Output
 
@@ -111,29 +112,43 @@ def run(
     args = [str(part) for part in argv]
     if output is not None:
         output.running(args)
+    if user is not None and (timeout is not None or tee):
+        msg = "run(): user= cannot be combined with timeout= or tee="
+        raise ValueError(msg)
     executable = which(args[0], env)
-    if timeout is not None or tee:
-        if user is not None:
-            msg = "run(): user= cannot be combined with timeout= or tee="
-            raise ValueError(msg)
+    command = effects.Command(
+        args=tuple(args), executable=executable, env=env, cwd=cwd, capture=capture,
+        stdin=stdin, timeout=timeout, tee=tee, user=user, output=output,
+    )  # fmt: skip
+    result = effects.current().run(command)
+    if check and result.returncode != 0:
+        raise CommandFailed(tuple(args), result.returncode, result.stdout or "")
+    return result
+
+
+def spawn(command: effects.Command) -> subprocess.CompletedProcess[str]:
+    """Start `command` for real and wait for it (the real `effects.Runner`)."""
+    args, env, cwd = list(command.args), command.env, command.cwd
+    if command.timeout is not None or command.tee:
         return _supervised(
-            [executable, *args[1:]],
+            [command.executable, *args[1:]],
             args,
             env=env,
             cwd=cwd,
-            output=output if tee else None,
-            capture=capture,
-            check=check,
-            timeout=timeout,
+            output=command.output if command.tee else None,
+            capture=command.capture,
+            check=False,
+            timeout=command.timeout,
         )
-    result = subprocess.run(
-        [executable, *args[1:]],
+    user = command.user
+    return subprocess.run(
+        [command.executable, *args[1:]],
         env=dict(env),
         cwd=cwd,
-        input=stdin,
-        stdin=subprocess.DEVNULL if stdin is None else None,
-        stdout=subprocess.PIPE if capture else None,
-        stderr=subprocess.STDOUT if capture else None,
+        input=command.stdin,
+        stdin=subprocess.DEVNULL if command.stdin is None else None,
+        stdout=subprocess.PIPE if command.capture else None,
+        stderr=subprocess.STDOUT if command.capture else None,
         text=True,
         errors="replace",
         check=False,
@@ -141,9 +156,6 @@ def run(
         group=None if user is None else user[1],
         extra_groups=None if user is None else [],
     )
-    if check and result.returncode != 0:
-        raise CommandFailed(tuple(args), result.returncode, result.stdout or "")
-    return result
 
 
 def _supervised(

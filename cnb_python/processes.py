@@ -281,15 +281,18 @@ def read_procfile(app_dir: Path, *, max_bytes: int = DEFAULT_LIMIT) -> tuple[Pro
 def from_app(
     app_dir: Path, env: Mapping[str, str], output: Output, *, max_bytes: int = DEFAULT_LIMIT
 ) -> tuple[Process, ...]:
-    """The processes for launch.toml: the Procfile's, or an inferred `web`, or none.
+    """The processes for launch.toml: the Procfile's, or an inferred `web`, or none."""
+    return launch_processes(app_dir, env, output, read_procfile(app_dir, max_bytes=max_bytes))
 
-    The build reads the Procfile twice: right after `bin/pre_compile`, so that a mistake in it
-    is refused before anything is downloaded (the result is dropped), and here, at the end,
-    because `bin/post_compile` may have written or changed it."""
-    processes = read_procfile(app_dir, max_bytes=max_bytes)
-    if processes is None:
+
+def launch_processes(
+    app_dir: Path, env: Mapping[str, str], output: Output, declared: tuple[Process, ...] | None
+) -> tuple[Process, ...]:
+    """The processes for launch.toml: `declared` (the Procfile's, read while the build
+    decided), or, without a Procfile, an inferred `web` (which needs the installed venv)."""
+    if declared is None:
         return _inferred(app_dir, env, output)
-    for process in processes:
+    for process in declared:
         default = " (default)" if process.default else ""
         output.step(f"Process {process.type}{default}: {process.command[-1]}")
-    return processes
+    return declared

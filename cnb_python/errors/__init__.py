@@ -58,6 +58,7 @@ from cnb_python.errors.dependencies import (
     PipfileLockMissing,
     RequirementsIncludeMissing,
     ToolInstallFailed,
+    ToolSeriesUnsupported,
     VenvCreateFailed,
 )
 from cnb_python.errors.dev import (
@@ -170,6 +171,7 @@ __all__ = [
     "SeriesNotOffered",
     "StackEndOfLife",
     "ToolInstallFailed",
+    "ToolSeriesUnsupported",
     "UnknownSeries",
     "UnknownStack",
     "UnsafeArchive",

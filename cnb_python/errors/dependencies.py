@@ -131,6 +131,39 @@ class DependencyInstallFailed(BuildpackError):
 
 
 @dataclass(eq=False)
+class ToolSeriesUnsupported(BuildpackError):
+    """No pinned release of a tool the app needs supports the app's Python series."""
+
+    tool: str
+    python_version: str
+    served: tuple[str, ...]  # the series some pin serves, oldest first
+
+    def served_text(self) -> str:
+        if not self.served:
+            return "no Python series"
+        last = self.served[-1]
+        if last == "3.29":  # `pins.series_served` looks no further: open-ended
+            return f"Python {self.served[0]} and later"
+        return "Python " + ", ".join(self.served)
+
+    def message(self) -> Message:
+        series = ".".join(self.python_version.split(".")[:2])
+        return Message(
+            title=f"{self.tool} cannot be installed for Python {series}",
+            found=(
+                f"The app needs {self.tool}, and the Python version resolved for it is "
+                f"{self.python_version}.",
+                f"The {self.tool} releases this buildpack installs support {self.served_text()}.",
+            ),
+            fix=(
+                f"Ask for a Python version {self.tool} supports ({self.served_text()}) in "
+                ".python-version (or the file your app uses for it).",
+                "Or use another package manager, or an older release of this buildpack.",
+            ),
+        )
+
+
+@dataclass(eq=False)
 class ToolInstallFailed(BuildpackError):
     """Installing a packaging tool (pip, uv) into its build-only layer failed."""
 

@@ -2,7 +2,7 @@
 
 pip is bootstrapped with the runtime's own `ensurepip/_bundled/pip-*.whl`, run as a zip
 (`python -I pip-X.whl/pip install ...`), so no get-pip script and no pip inside the runtime are
-needed. It installs the pinned version (`requirements/pip.txt`) into this layer with
+needed. It installs the pinned version (`cnb_python/pins/pip.txt`) into this layer with
 `--prefix`, which on POSIX is the very layout of a user install with `PYTHONUSERBASE` at the
 layer: later buildpacks get that setting and can `python -m pip`, while the exported venv,
 which does not see user site-packages, never contains it. The build itself runs pip by its
@@ -25,31 +25,18 @@ from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import BundledPipMissing, CommandFailed, ToolInstallFailed
-from cnb_python.layers import python as python_layer
+from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import runtime_reasons
 from cnb_python.managers.base import Tool
 from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
-from cnb_python.resolve import Resolution
+from cnb_python.pins import Pin
 
 LAYER_NAME = "pip"
 LAYER_VERSION = "1"
 TYPES = LayerTypes(build=True, cache=True)
-PINS_DIR = Path(__file__).resolve().parents[2] / "requirements"
-_PIN = re.compile(r"^\s*([A-Za-z0-9._-]+)\s*==\s*([A-Za-z0-9.+!-]+)\s*$")
 _WHEEL_VERSION = re.compile(r"^pip-(\d+(?:\.\d+)*)-")
-
-
-def read_pin(tool: str, pins_dir: Path = PINS_DIR) -> str:
-    """The version in `requirements/<tool>.txt` (one `tool==X.Y.Z` line, comments allowed)."""
-    path = pins_dir / f"{tool}.txt"
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = _PIN.match(line.split("#", 1)[0])
-        if match and match.group(1).lower() == tool:
-            return match.group(2)
-    msg = f"{path} has no `{tool}==X.Y.Z` line"
-    raise ValueError(msg)
 
 
 class PipLayerMetadata(LayerMetadata):
@@ -91,22 +78,23 @@ def site_packages(layer_dir: Path, series: str) -> Path:
 
 def install_pip(
     ctx: BuildContext,
-    resolution: Resolution,
+    runtime: InstalledPython,
+    pin: Pin,
     env: dict[str, str],
     output: Output,
     *,
     cache_dir: Path,
 ) -> Tool:
     """Reuse or install the pip layer; update `env` for later steps; return the tool."""
-    version = read_pin("pip")
+    version = pin.version
     new = PipLayerMetadata(
         layer_version=LAYER_VERSION,
         pip_version=version,
-        python_version=resolution.version,
-        artifact_sha256=resolution.artifact.sha256.lower(),
-        arch=resolution.arch,
+        python_version=runtime.version,
+        artifact_sha256=runtime.artifact_sha256,
+        arch=runtime.arch,
     )
-    python = ctx.layers_dir / python_layer.LAYER_NAME / "bin" / "python"
+    python = runtime.python
     tool_env = {
         "PIP_CACHE_DIR": str(cache_dir),
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
@@ -115,7 +103,7 @@ def install_pip(
     }
 
     def install(layer_dir: Path) -> None:
-        _install(python, layer_dir, resolution.series, version, {**env, **tool_env}, output=output)
+        _install(python, layer_dir, runtime.series, version, {**env, **tool_env}, output=output)
         LayerEnv().override("PYTHONUSERBASE", str(layer_dir), scope=Scope.BUILD).default(
             "PIP_DISABLE_PIP_VERSION_CHECK", "1", scope=Scope.BUILD
         ).write(layer_dir)
@@ -127,12 +115,12 @@ def install_pip(
         new,
         invalidation_reasons,
         what=f"pip {version}",
-        complete=lambda path: (site_packages(path, resolution.series) / "pip").is_dir(),
+        complete=lambda path: (site_packages(path, runtime.series) / "pip").is_dir(),
         install=install,
         output=output,
     )
     apply_layer_for_build(env, path)
-    pip_dir = site_packages(path, resolution.series) / "pip"
+    pip_dir = site_packages(path, runtime.series) / "pip"
     return Tool("pip", version, (str(python), "-I", str(pip_dir)), tool_env)
 
 

@@ -27,6 +27,7 @@ import ast
 import re
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from cnb_python import proc
@@ -112,6 +113,23 @@ def read_previous_series(layers_dir: Path) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class InstalledPython:
+    """The Python this build installed (or reused), as the layers built on it need it: their
+    keys name its version and archive, and they run its interpreter."""
+
+    layer_dir: Path
+    version: str
+    series: str
+    artifact_sha256: str
+    arch: str
+    stack_id: str
+
+    @property
+    def python(self) -> Path:
+        return self.layer_dir / "bin" / "python"
+
+
 def metadata_for(ctx: BuildContext, resolution: Resolution) -> PythonLayerMetadata:
     return PythonLayerMetadata(
         layer_version=LAYER_VERSION,
@@ -133,9 +151,9 @@ def install_python(
     download_env: Mapping[str, str],
     *,
     retry_policy: RetryPolicy | None = None,
-) -> Path:
+) -> InstalledPython:
     """Reuse or install the layer; update `env` so later subprocesses run this Python.
-    Returns the layer directory. `retry_policy` is for tests (short timeouts, no real sleep)."""
+    `retry_policy` is for tests (short timeouts, no real sleep)."""
     settings = {**download_env, **_download_settings(ctx.platform_env)}
     path = reuse_or_install(
         ctx.layers_dir,
@@ -167,7 +185,14 @@ def install_python(
         sha256=resolution.artifact.sha256,
     )
     apply_layer_for_build(env, path)
-    return path
+    return InstalledPython(
+        path,
+        resolution.version,
+        resolution.series,
+        resolution.artifact.sha256.lower(),
+        resolution.arch,
+        resolution.stack_id,
+    )
 
 
 def _download_settings(platform_env: Mapping[str, str]) -> dict[str, str]:

@@ -2,11 +2,11 @@
 
 Pipenv and Poetry are Python programs with dependencies of their own, so each gets a venv made
 by the runtime (`python -m venv --without-pip <layer>`) that the pip tool fills with the pinned
-version (`requirements/<tool>.txt`): from the offline edition's wheels when it carries the
-tool's closure for the app's series (`cnb_python.offline`), else from the package index. The
-layer is neither launched nor on later buildpacks' PATH: the tool's own `bin/python` must never
-shadow the app's venv, and the launch image must not hold the tool. The tool runs by its
-absolute path, and targets the app's venv through `VIRTUAL_ENV` (set in the build env by the
+version (`cnb_python/pins/<tool>.txt`, per series): from the offline edition's wheels when it
+carries the tool's closure for the app's series (`cnb_python.offline`), else from the package
+index. The layer is neither launched nor on later buildpacks' PATH: the tool's own `bin/python`
+must never shadow the app's venv, and the launch image must not hold the tool. The tool runs by
+its absolute path, and targets the app's venv through `VIRTUAL_ENV` (set in the build env by the
 venv layer).
 
 The key is the tool's version, the interpreter its venv links to (version and archive sha256)
@@ -23,14 +23,13 @@ from cnb_python import proc
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import CommandFailed, DiskFull, ToolInstallFailed, VenvCreateFailed
-from cnb_python.layers import python as python_layer
-from cnb_python.layers.pip import read_pin
+from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import runtime_reasons, target_reasons
 from cnb_python.managers.base import Tool
 from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
-from cnb_python.resolve import Resolution
+from cnb_python.pins import Pin
 
 LAYER_VERSION = "1"
 TYPES = LayerTypes(cache=True)
@@ -62,8 +61,8 @@ def invalidation_reasons(tool: str, cached: ToolLayerMetadata, new: ToolLayerMet
 
 def install_tool(
     ctx: BuildContext,
-    resolution: Resolution,
-    tool: str,
+    runtime: InstalledPython,
+    pin: Pin,
     pip: Tool,
     env: Mapping[str, str],
     *,
@@ -72,13 +71,13 @@ def install_tool(
 ) -> Tool:
     """Reuse or install the layer of `tool` (pipenv or poetry); return the tool, which runs
     with `tool_env` on top of the build env."""
-    version = read_pin(tool)
+    tool, version = pin.name, pin.version
     new = ToolLayerMetadata(
         layer_version=LAYER_VERSION,
         tool_version=version,
-        python_version=resolution.version,
-        artifact_sha256=resolution.artifact.sha256.lower(),
-        arch=resolution.arch,
+        python_version=runtime.version,
+        artifact_sha256=runtime.artifact_sha256,
+        arch=runtime.arch,
         distro_name=ctx.target.distro_name,
         distro_version=ctx.target.distro_version,
     )
@@ -91,12 +90,10 @@ def install_tool(
         what=f"{tool} {version}",
         complete=lambda path: (path / "bin" / tool).is_file(),
         install=lambda path: _install(
-            ctx.layers_dir,
+            runtime,
             path,
             tool=tool,
             version=version,
-            series=resolution.series,
-            python_version=resolution.version,
             pip=pip,
             env=env,
             output=output,
@@ -107,29 +104,27 @@ def install_tool(
 
 
 def _install(
-    layers_dir: Path,
+    runtime: InstalledPython,
     layer_dir: Path,
     *,
     tool: str,
     version: str,
-    series: str,
-    python_version: str,
     pip: Tool,
     env: Mapping[str, str],
     output: Output,
 ) -> None:
-    python = layers_dir / python_layer.LAYER_NAME / "bin" / "python"
+    python = runtime.python
     try:
         proc.run_python(python, ["-m", "venv", "--without-pip", layer_dir], env=env, capture=True)
     except CommandFailed as error:
         if proc.ran_out_of_disk(error.output):
             raise DiskFull(f"in the {tool} layer") from None
-        raise VenvCreateFailed(python_version, error.output) from None
+        raise VenvCreateFailed(runtime.version, error.output) from None
     try:
         argv = pip.command(
             "--python", layer_dir / "bin" / "python", "install", "--no-input", "--quiet",
             "--no-warn-script-location", f"{tool}=={version}",
-            *wheel_source_args(tool, version, series=series),
+            *wheel_source_args(tool, version, series=runtime.series),
         )  # fmt: skip
         proc.run(argv, env=pip.run_env(env), output=output)
     except CommandFailed as error:

@@ -20,12 +20,12 @@ from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import CommandFailed, ToolInstallFailed
-from cnb_python.layers.pip import read_pin
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import target_reasons
 from cnb_python.managers.base import Tool
 from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
+from cnb_python.pins import Pin
 
 LAYER_NAME = "uv"
 LAYER_VERSION = "1"
@@ -51,10 +51,10 @@ def invalidation_reasons(cached: UvLayerMetadata, new: UvLayerMetadata) -> list[
 
 
 def install_uv(
-    ctx: BuildContext, pip: Tool, env: dict[str, str], output: Output, *, cache_dir: Path
+    ctx: BuildContext, pin: Pin, pip: Tool, env: dict[str, str], output: Output, *, cache_dir: Path
 ) -> Tool:
     """Reuse or install the uv layer; update `env`; return the tool."""
-    version = read_pin("uv")
+    version = pin.version
     target = ctx.target
     new = UvLayerMetadata(
         layer_version=LAYER_VERSION,

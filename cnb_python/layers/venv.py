@@ -27,18 +27,18 @@ from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import CommandFailed, DiskFull, VenvCreateFailed
-from cnb_python.layers import python as python_layer
+from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import runtime_reasons, target_reasons
 from cnb_python.managers.base import (
     DIGEST_SCHEME,
     InstallJob,
+    KeyInputs,
     PackageManager,
     Tool,
     settings_digest,
 )
 from cnb_python.output import Output
-from cnb_python.resolve import Resolution
 
 LAYER_NAME = "venv"
 # Bump when the layer's contents or env change in a way old layers lack.
@@ -65,25 +65,24 @@ class VenvMetadata(LayerMetadata):
 
 def metadata_for(
     ctx: BuildContext,
-    resolution: Resolution,
+    runtime: InstalledPython,
     manager: PackageManager,
     installer_version: str,
-    env: Mapping[str, str],
+    inputs: KeyInputs,
     *,
     settings_key: bytes,
 ) -> VenvMetadata:
-    inputs = manager.key_inputs(env)
     return VenvMetadata(
         layer_version=LAYER_VERSION,
         manager=manager.name,
         installer=manager.installer,
         installer_version=installer_version,
-        python_version=resolution.version,
-        artifact_sha256=resolution.artifact.sha256.lower(),
-        arch=resolution.arch,
+        python_version=runtime.version,
+        artifact_sha256=runtime.artifact_sha256,
+        arch=runtime.arch,
         distro_name=ctx.target.distro_name,
         distro_version=ctx.target.distro_version,
-        stack_id=resolution.stack_id,
+        stack_id=runtime.stack_id,
         files=json.dumps(dict(sorted(inputs.files.items())), separators=(",", ":")),
         index_settings=settings_digest(inputs.settings, settings_key),
         options=inputs.options,
@@ -151,22 +150,24 @@ def _looks_complete(venv: Path) -> bool:
 
 def install_venv(
     ctx: BuildContext,
-    resolution: Resolution,
+    runtime: InstalledPython,
     manager: PackageManager,
+    inputs: KeyInputs,
     tools: Mapping[str, Tool],
-    env: dict[str, str],
     *,
+    env: dict[str, str],
     output: Output,
     settings_key: bytes,
 ) -> Path:
     """Reuse or rebuild the venv; update `env` (venv `bin` first on PATH, VIRTUAL_ENV).
+    `inputs` is the manager's part of the key, read while the build decided (`decide.py`);
     `settings_key` keys the digest of the index settings (`managers.base.settings_digest`)."""
     installer_version = tools[manager.installer].version
-    new = metadata_for(ctx, resolution, manager, installer_version, env, settings_key=settings_key)
+    new = metadata_for(ctx, runtime, manager, installer_version, inputs, settings_key=settings_key)
     syncs = manager.syncs_in_place
 
     def install(venv: Path) -> None:
-        _create(ctx.layers_dir, venv, resolution, env, output)
+        _create(runtime, venv, env, output)
         apply_layer_for_build(env, venv)
         manager.install(InstallJob(ctx.app_dir, venv, tools, env, output))
         _remove_installer_lock(venv)
@@ -203,17 +204,15 @@ def _remove_installer_lock(venv: Path) -> None:
     (venv / ".lock").unlink(missing_ok=True)
 
 
-def _create(
-    layers_dir: Path, venv: Path, resolution: Resolution, env: Mapping[str, str], output: Output
-) -> None:
+def _create(runtime: InstalledPython, venv: Path, env: Mapping[str, str], output: Output) -> None:
     output.step("Creating virtual environment")
-    python = layers_dir / python_layer.LAYER_NAME / "bin" / "python"
+    python = runtime.python
     try:
         proc.run_python(python, ["-m", "venv", "--without-pip", venv], env=env, capture=True)
     except CommandFailed as error:
         if proc.ran_out_of_disk(error.output):
             raise DiskFull(f"in the {LAYER_NAME} layer") from None
-        raise VenvCreateFailed(resolution.version, error.output) from None
+        raise VenvCreateFailed(runtime.version, error.output) from None
     # VIRTUAL_ENV for the app and later buildpacks; PIP_PYTHON so a later `pip install`
     # (a hook, another buildpack) targets the venv rather than the runtime.
     (

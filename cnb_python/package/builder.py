@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cnb_python import __version__, offline
+from cnb_python import __version__, offline, pins
 from cnb_python.catalog.loader import (
     BUILTIN_NAME,
     CATALOG_SETTING,
@@ -191,23 +191,20 @@ def _add_offline(
     dependencies = staging / offline.DEPENDENCIES_DIR
     wheels = dependencies / offline.WHEELS_DIR
     runtimes = fetch.offline_runtimes(catalog, series, arch, dependencies, env=env, output=output)
-    pins = [_pin(request.source / "requirements" / f"{tool}.txt") for tool in OFFLINE_TOOLS]
-    fetch.offline_wheels(
-        pins, wheels, arch, request.bootstrap_series, closure=False, env=env, output=output
-    )
-    closure_pins = [
-        _pin(request.source / "requirements" / f"{tool}.txt") for tool in OFFLINE_CLOSURE_TOOLS
-    ]
-    for item in sorted({artifact.series for artifact in runtimes}, key=version_key):
+    pins_dir = request.source / "cnb_python" / "pins"
+    carried = sorted({artifact.series for artifact in runtimes}, key=version_key)
+    # The pins a build reads, per series. pip and uv install alone, so one wheel of a release
+    # serves every series that pins it: one download per distinct set of pins, for the first
+    # series that needs it (pip refuses two versions of a project in one download).
+    alone: dict[tuple[str, ...], str] = {}
+    for item in dict.fromkeys((request.bootstrap_series, *carried)):
+        wanted = tuple(pins.pin_for(tool, item, pins_dir).requirement for tool in OFFLINE_TOOLS)
+        alone.setdefault(wanted, item)
+    for wanted, item in alone.items():
+        fetch.offline_wheels(wanted, wheels, arch, item, closure=False, env=env, output=output)
+    for item in carried:
+        closure_pins = [
+            pins.pin_for(tool, item, pins_dir).requirement for tool in OFFLINE_CLOSURE_TOOLS
+        ]
         fetch.offline_wheels(closure_pins, wheels, arch, item, closure=True, env=env, output=output)
         offline.write_closures(item, closure_pins, staging)
-
-
-def _pin(path: Path) -> str:
-    """The `tool==X.Y.Z` line of a tool pin file (the build reads the same file)."""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        requirement = line.split("#", 1)[0].strip()
-        if "==" in requirement:
-            return requirement
-    msg = f"{path} has no `tool==X.Y.Z` line"
-    raise ValueError(msg)

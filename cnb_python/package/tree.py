@@ -26,8 +26,6 @@ SOURCE_FILES = ("buildpack.toml",)
 # What of the checkout the buildpack needs at detect and build time.
 SOURCE_DIRS = {
     "bin": ("detect", "build", "_phase.sh", "_boot.py"),
-    # The tool pins a build reads (lifecycle.txt and pack.txt pin test tools, not ours).
-    "requirements": ("pip.txt", "uv.txt", "pipenv.txt", "poetry.txt"),
 }
 PACKAGE_SUFFIXES = (".py", ".toml", ".txt", ".sh", ".typed")
 # Never part of a package: bytecode, caches, and test suites of the interpreter.
@@ -49,7 +47,8 @@ def epoch(env: Mapping[str, str]) -> int:
 
 
 def copy_sources(source: Path, out: Path) -> None:
-    """buildpack.toml, bin/, requirements/, cnb_python/ (sources only) and package.toml."""
+    """buildpack.toml, bin/, cnb_python/ (sources and data, the tool pins included) and
+    package.toml."""
     for name in SOURCE_FILES:
         shutil.copy2(source / name, out / name)
     for directory, patterns in SOURCE_DIRS.items():

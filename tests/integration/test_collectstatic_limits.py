@@ -41,7 +41,7 @@ def test_a_manage_py_that_hangs_while_inspected_is_shown_then_stopped(tmp_path: 
     out = io.StringIO()
     started = time.monotonic()
     with pytest.raises(DjangoTimedOut) as caught:
-        collectstatic(ctx, env, Output(stdout=out, stderr=out))
+        collectstatic(ctx, env, Output(stdout=out, stderr=out), enabled=True)
     assert time.monotonic() - started < 15
     log = out.getvalue()
     assert "  Running: " in log
@@ -63,6 +63,6 @@ def test_collectstatic_itself_is_stopped_at_the_limit(tmp_path: Path) -> None:
     ctx, env = _django_app(tmp_path, manage_py)
     out = io.StringIO()
     with pytest.raises(DjangoTimedOut) as caught:
-        collectstatic(ctx, env, Output(stdout=out, stderr=out))
+        collectstatic(ctx, env, Output(stdout=out, stderr=out), enabled=True)
     assert caught.value.command == "collectstatic --noinput"
     assert "  usage: manage.py collectstatic\n" in out.getvalue()

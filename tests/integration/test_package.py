@@ -23,7 +23,7 @@ import pytest
 from cnb_python.cnb import tomlio
 from cnb_python.dev.runtime_archive import RuntimeArchive
 from cnb_python.dev.targets import host_target
-from cnb_python.layers.pip import read_pin
+from cnb_python.pins import pin_for
 from tests.support.cyclonedx import schema_errors
 from tests.support.devbuild import CLI, FIXTURES, tls_env, write_catalog
 from tests.support.httpserver import FaultyServer
@@ -180,7 +180,8 @@ def test_package_holds_exactly_the_buildpack_its_runtime_and_vendored_dependenci
     assert sorted(path.name for path in (root / "bin").iterdir()) == [
         "_boot.py", "_phase.sh", "build", "detect",
     ]  # fmt: skip
-    assert (root / "requirements" / "pip.txt").is_file()
+    assert (root / "cnb_python" / "pins" / "pip.txt").is_file()
+    assert not (root / "requirements").exists()
     descriptor = tomlio.load(root / "buildpack.toml")
     assert descriptor["buildpack"]["sbom-formats"] == ["application/vnd.cyclonedx+json"]
     # Only the arch whose interpreter is in runtime/: pack refuses it on another arch's builder.
@@ -307,7 +308,7 @@ def test_offline_edition_carries_the_tools_and_the_closure_of_pipenv_and_poetry(
     wheels = offline.dependencies / "wheels"
     carried = _wheel_names(wheels)
     assert all(name.endswith(".whl") for names in carried.values() for name in names)
-    pins = {tool: read_pin(tool) for tool in ("pip", "uv", "pipenv", "poetry")}
+    pins = {tool: pin_for(tool, series).version for tool in ("pip", "uv", "pipenv", "poetry")}
     for tool, version in pins.items():
         assert [name.split("-")[1] for name in carried[tool]] == [version]
     # Poetry's binary dependencies, as wheels for this series (and nothing twice).
@@ -369,7 +370,7 @@ def test_offline_edition_installs_the_lock_file_tool_with_the_package_index_unre
     )  # fmt: skip
 
     assert done.returncode == 0, done.stdout
-    version = read_pin(tool)
+    version = pin_for(tool, offline.archive.series).version
     assert f"Installing {tool} {version}" in done.stdout
     wheels = offline.dependencies / "wheels"
     assert f"{tool}=={version} --no-index --find-links {wheels}" in done.stdout

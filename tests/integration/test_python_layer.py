@@ -80,7 +80,7 @@ class Builds:
             Output(stdout=self.log, stderr=self.log),
             {},
             retry_policy=policy,
-        )
+        ).layer_dir
 
     def restore(self) -> None:
         """What the lifecycle's restorer leaves: the directory, and the toml without [types]."""
@@ -343,6 +343,6 @@ def test_dev_mirror_catalog_installs_offline_through_file_urls(
     assert resolution.artifact.url.startswith("file://")
     log = io.StringIO()
     env = {"PATH": os.environ["PATH"]}
-    layer = python_layer.install_python(ctx, resolution, env, Output(log, log), {})
+    layer = python_layer.install_python(ctx, resolution, env, Output(log, log), {}).layer_dir
     assert (layer / "bin" / "python").exists()
     assert f"- Using cached Python {archive.version}" not in log.getvalue()

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cnb_python.layers import pip as pip_layer
 from cnb_python.layers import tool_venv
 from cnb_python.layers.pip_cache import settings_key
 from cnb_python.layers.venv import VenvMetadata, input_reasons, invalidation_reasons
@@ -129,13 +128,6 @@ def test_key_inputs_of_a_project_cover_its_packaging_files(tmp_path: Path) -> No
     assert inputs.settings
 
 
-def test_tool_pins_are_read_from_their_one_line_files(tmp_path: Path) -> None:
-    assert pip_layer.read_pin("pip") == "26.3"
-    assert pip_layer.read_pin("uv") == "0.13.9"
-    (tmp_path / "pip.txt").write_text("# pinned\npip == 1.2.3  # comment\n")
-    assert pip_layer.read_pin("pip", tmp_path) == "1.2.3"
-
-
 SYNCED = BASE.model_copy(
     update={
         "manager": "uv",
@@ -218,5 +210,3 @@ def test_tool_layer_key_names_every_change() -> None:
         "the poetry version changed from 2.5.1 to 2.6.0",
         "the Python version changed from 3.12.7 to 3.13.1",
     ]
-    assert pip_layer.read_pin("poetry") == "2.5.1"
-    assert pip_layer.read_pin("pipenv") == "2026.10.3"
