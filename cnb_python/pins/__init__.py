@@ -86,9 +86,13 @@ def parse_line(line: str, *, where: str) -> Pin | None:
     return Pin(canonicalize_name(requirement.name), specifiers[0].version, hashes, marker)
 
 
+def pins(tool: str, pins_dir: Path | None = None) -> tuple[Pin, ...]:
+    """Every pin of `tool`, in the file's order, from `pins_dir` (by default this package)."""
+    return _read(tool, pins_dir or PINS_DIR)
+
+
 @cache
-def pins(tool: str, pins_dir: Path = PINS_DIR) -> tuple[Pin, ...]:
-    """Every pin of `tool`, in the file's order."""
+def _read(tool: str, pins_dir: Path) -> tuple[Pin, ...]:
     path = pins_dir / f"{tool}.txt"
     found = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -105,7 +109,7 @@ def pins(tool: str, pins_dir: Path = PINS_DIR) -> tuple[Pin, ...]:
     return tuple(found)
 
 
-def pin_for(tool: str, python_version: str, pins_dir: Path = PINS_DIR) -> Pin:
+def pin_for(tool: str, python_version: str, pins_dir: Path | None = None) -> Pin:
     """The pin of `tool` for an app on Python `python_version` ("3.12.1" or "3.12")."""
     for pin in pins(tool, pins_dir):
         if pin.holds_for(python_version):
@@ -114,7 +118,7 @@ def pin_for(tool: str, python_version: str, pins_dir: Path = PINS_DIR) -> Pin:
 
 
 def series_served(
-    tool: str, pins_dir: Path = PINS_DIR, *, candidates: tuple[str, ...] = ()
+    tool: str, pins_dir: Path | None = None, *, candidates: tuple[str, ...] = ()
 ) -> tuple[str, ...]:
     """Which of `candidates` (by default 3.0 to 3.29) some pin of `tool` serves, oldest first."""
     every = candidates or tuple(f"3.{minor}" for minor in range(30))
@@ -123,6 +127,6 @@ def series_served(
     )
 
 
-def newest(tool: str, pins_dir: Path = PINS_DIR) -> Pin:
+def newest(tool: str, pins_dir: Path | None = None) -> Pin:
     """The pin of the newest series: the first line (tests and tools that need one version)."""
     return pins(tool, pins_dir)[0]

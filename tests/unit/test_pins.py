@@ -105,7 +105,7 @@ def test_a_series_no_pin_serves_is_refused_naming_the_series_that_work(tmp_path:
     closed = _pins_dir(
         tmp_path, 'poetry==1 ; python_version >= "3.9" and python_version < "3.11"\n'
     )
-    pins.pins.cache_clear()
+    pins._read.cache_clear()
     with pytest.raises(ToolSeriesUnsupported) as raised:
         pin_for("poetry", "3.12.1", closed)
     assert "support Python 3.9, 3.10." in raised.value.message().found[1]

@@ -7,10 +7,13 @@ cache, and `prepare_rebuild` produces what the lifecycle would leave before the 
 from __future__ import annotations
 
 import io
+import shutil
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
+from cnb_python import proc
 from cnb_python.cnb import tomlio
 from cnb_python.dev.image import LayerRecord, Record, cache_record_path, export
 from cnb_python.dev.restore import ints_to_floats, prepare_rebuild
@@ -19,6 +22,18 @@ from cnb_python.dev.workdir import WorkDir
 from cnb_python.output import Output
 
 BP = "test/bp"
+
+
+@pytest.fixture(autouse=True)
+def _trash_removed_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The work dir deletes discarded trees with a background `rm -rf`; the unit tier starts
+    no programs, so the tree goes in-process here."""
+
+    def remove(argv: Sequence[str], *, env: Mapping[str, str]) -> None:
+        assert list(argv[:3]) == ["rm", "-rf", "--"]
+        shutil.rmtree(argv[3], ignore_errors=True)
+
+    monkeypatch.setattr(proc, "start_detached", remove)
 
 
 def _output() -> Output:
