@@ -23,12 +23,11 @@ from cnb_python.managers.base import Tool
 from cnb_python.output import Output
 from cnb_python.sbom import write_venv_sbom
 
-POETRY_CACHE = "poetry-cache"
 # Tool layer -> its cache layers, for clean-up of layers this build does not use.
 TOOL_LAYERS: dict[str, tuple[str, ...]] = {
     uv_layer.LAYER_NAME: (uv_cache.LAYER_NAME,),
     "pipenv": (),
-    "poetry": (POETRY_CACHE,),
+    "poetry": (pip_cache.POETRY_CACHE.name,),
 }
 
 
@@ -66,7 +65,7 @@ def install(
             ctx, runtime, pins["pipenv"], tools["pip"], env, output=output, tool_env=pipenv_env
         )
     if "poetry" in needed:
-        poetry_cache = pip_cache.open_cache(ctx, POETRY_CACHE, "Poetry cache", output)
+        poetry_cache = pip_cache.open_cache(ctx, pip_cache.POETRY_CACHE, output)
         poetry_env = {
             "POETRY_CACHE_DIR": str(poetry_cache),
             # Poetry installs into the venv VIRTUAL_ENV names, never a venv of its own.

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
@@ -29,7 +29,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cnb_python.cnb import tomlio
 from cnb_python.cnb.modes import make_readable
-from cnb_python.errors import InvalidLayerName
 
 RESERVED_NAMES = frozenset({"build", "launch", "store"})
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -70,11 +69,14 @@ class LayerTypes:
 
 def validate_layer_name(name: str) -> None:
     """Names the lifecycle handles correctly: no dots (SBOM files are matched on the first
-    dot), none of the reserved names, nothing ending in `.ignore`."""
+    dot), none of the reserved names, nothing ending in `.ignore`. Layer names are ours, never
+    the user's, so a bad one is a programming error."""
     if name in RESERVED_NAMES:
-        raise InvalidLayerName(name, "build, launch and store are reserved")
+        msg = f"invalid layer name {name!r}: build, launch and store are reserved"
+        raise ValueError(msg)
     if not _NAME.match(name):
-        raise InvalidLayerName(name, "use only letters, digits, '_' and '-'")
+        msg = f"invalid layer name {name!r}: use only letters, digits, '_' and '-'"
+        raise ValueError(msg)
 
 
 @dataclass(frozen=True)
@@ -90,11 +92,13 @@ class Empty:
 
     `cause` is "absent" (nothing restored: first build, cleared cache), "unreadable" (restored
     metadata we cannot parse or that another version of the buildpack wrote) or "invalidated"
-    (readable, but it no longer fits: `reasons` names every difference).
+    (readable, but it no longer fits: `reasons` names every difference, `previous` holds it).
     """
 
     cause: Literal["absent", "unreadable", "invalidated"]
     reasons: tuple[str, ...] = ()
+    # The restored metadata that no longer fits ("invalidated" only), for the log to name it.
+    previous: LayerMetadata | None = field(default=None, compare=False)
 
 
 def _remove_layer_files(layers_dir: Path, name: str) -> None:
@@ -188,7 +192,7 @@ class CachedLayer(Generic[M]):
         """Declare the contents complete: write `<name>.toml` last."""
         if not self.path.is_dir():
             msg = f"layer {self.name} has no directory; the lifecycle would fail to export it"
-            raise FileNotFoundError(msg)
+            raise ValueError(msg)
         write_layer_toml(self.layers_dir, self.name, self.types, metadata)
         self.state = Restored(metadata)
 
@@ -229,7 +233,7 @@ def _restored_state(
         return Empty("unreadable", (CachedLayer.unreadable_reason,))
     reasons = invalidation_reasons(metadata)
     if reasons:
-        return Empty("invalidated", tuple(reasons))
+        return Empty("invalidated", tuple(reasons), metadata)
     return Restored(metadata)
 
 

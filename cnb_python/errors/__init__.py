@@ -43,7 +43,6 @@ from cnb_python.errors.catalog import (
 from cnb_python.errors.core import (
     CommandFailed,
     CommandTimedOut,
-    InvalidLayerName,
     InvalidProcfile,
     MissingContext,
     ProgramNotFound,
@@ -144,7 +143,6 @@ __all__ = [
     "InvalidBooleanSetting",
     "InvalidEnvFileName",
     "InvalidGroups",
-    "InvalidLayerName",
     "InvalidLimitSetting",
     "InvalidMirror",
     "InvalidPackageSetting",

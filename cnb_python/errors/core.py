@@ -30,17 +30,6 @@ class MissingContext(BuildpackError):
 
 
 @dataclass(eq=False)
-class InvalidLayerName(BuildpackError):
-    """A programming error guard: layer names must satisfy the lifecycle's rules."""
-
-    name: str
-    reason: str
-
-    def message(self) -> Message:
-        return Message(title=f"Invalid layer name {quoted(self.name)}: {self.reason}")
-
-
-@dataclass(eq=False)
 class CommandFailed(BuildpackError):
     """A subprocess exited non-zero; callers usually re-raise a domain-specific error."""
 

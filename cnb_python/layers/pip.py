@@ -25,6 +25,7 @@ from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import BundledPipMissing, CommandFailed, ToolInstallFailed
+from cnb_python.layers.declared import CachedLayer
 from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import runtime_reasons
@@ -57,6 +58,19 @@ def invalidation_reasons(cached: PipLayerMetadata, new: PipLayerMetadata) -> lis
     if cached.arch != new.arch:
         reasons.append(f"the architecture changed from {cached.arch} to {new.arch}")
     return reasons
+
+
+def _series(python_version: str) -> str:
+    return ".".join(python_version.split(".")[:2])
+
+
+LAYER = CachedLayer(
+    name=LAYER_NAME,
+    types=TYPES,
+    model=PipLayerMetadata,
+    invalidation_reasons=invalidation_reasons,
+    complete=lambda path, key: (site_packages(path, _series(key.python_version)) / "pip").is_dir(),
+)
 
 
 def bundled_pip_wheel(python_dir: Path, series: str) -> Path:
@@ -110,12 +124,9 @@ def install_pip(
 
     path = reuse_or_install(
         ctx.layers_dir,
-        LAYER_NAME,
-        TYPES,
+        LAYER,
         new,
-        invalidation_reasons,
         what=f"pip {version}",
-        complete=lambda path: (site_packages(path, runtime.series) / "pip").is_dir(),
         install=install,
         output=output,
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.layers import Empty, LayerMetadata, LayerTypes, Restored, cached_layer
+from cnb_python.layers.declared import CachedLayer
 from cnb_python.layers.target_key import target_reasons
 from cnb_python.output import Output
 
@@ -42,7 +43,27 @@ def invalidation_reasons(cached: CacheLayerMetadata, new: CacheLayerMetadata) ->
     return reasons
 
 
-def open_cache(ctx: BuildContext, name: str, what: str, output: Output) -> Path:
+def declare_cache(name: str, what: str) -> CachedLayer[CacheLayerMetadata]:
+    """A cache layer: complete as soon as it exists (a half-written cache entry is the
+    installer's to ignore). `what` names it in the log."""
+    return CachedLayer(
+        name=name,
+        types=TYPES,
+        model=CacheLayerMetadata,
+        invalidation_reasons=invalidation_reasons,
+        complete=lambda _path, _key: True,
+        previous=lambda _: what,
+    )
+
+
+LAYER = declare_cache(LAYER_NAME, "pip download and wheel cache")
+# Poetry's own download cache (poetry.lock apps), keyed like pip's.
+POETRY_CACHE = declare_cache("poetry-cache", "Poetry cache")
+
+
+def open_cache(
+    ctx: BuildContext, declared: CachedLayer[CacheLayerMetadata], output: Output
+) -> Path:
     """Reuse or start the cache layer `name`; returns its directory. It is complete as soon
     as it exists (a half-written cache entry is the installer's to ignore), so the metadata is
     written at once."""
@@ -56,11 +77,12 @@ def open_cache(ctx: BuildContext, name: str, what: str, output: Output) -> Path:
     )
     layer = cached_layer(
         ctx.layers_dir,
-        name,
-        TYPES,
-        CacheLayerMetadata,
-        lambda cached: invalidation_reasons(cached, new),
+        declared.name,
+        declared.types,
+        declared.model,
+        lambda cached: declared.invalidation_reasons(cached, new),
     )
+    what = declared.previous(None) if declared.previous else declared.name
     if isinstance(layer.state, Restored):
         output.using_cached(what)
     elif isinstance(layer.state, Empty) and layer.state.cause != "absent":
@@ -70,7 +92,7 @@ def open_cache(ctx: BuildContext, name: str, what: str, output: Output) -> Path:
 
 
 def pip_cache(ctx: BuildContext, output: Output) -> Path:
-    return open_cache(ctx, LAYER_NAME, "pip download and wheel cache", output)
+    return open_cache(ctx, LAYER, output)
 
 
 def settings_key(cache_dir: Path) -> bytes:

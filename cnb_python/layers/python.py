@@ -38,6 +38,7 @@ from cnb_python.cnb.layers import LayerMetadata, LayerTypes, read_restored_metad
 from cnb_python.download import RetryPolicy, fetch
 from cnb_python.errors import CommandFailed, RuntimeArchiveInvalid
 from cnb_python.layers import manifest
+from cnb_python.layers.declared import CachedLayer
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import target_reasons
 from cnb_python.offline import vendored_runtime
@@ -92,6 +93,8 @@ def invalidation_reasons(cached: PythonLayerMetadata, new: PythonLayerMetadata) 
         reasons.append(
             f"the Python version changed from {cached.python_version} to {new.python_version}"
         )
+    elif cached.series != new.series:
+        reasons.append(f"the Python series changed from {cached.series} to {new.series}")
     elif cached.artifact_sha256 != new.artifact_sha256:
         reasons.append(
             f"the runtime archive changed (sha256 {cached.artifact_sha256[:12]} to "
@@ -99,6 +102,16 @@ def invalidation_reasons(cached: PythonLayerMetadata, new: PythonLayerMetadata) 
         )
     reasons.extend(target_reasons(cached, new, stacks=(cached.stack_id, new.stack_id)))
     return reasons
+
+
+LAYER = CachedLayer(
+    name=LAYER_NAME,
+    types=TYPES,
+    model=PythonLayerMetadata,
+    invalidation_reasons=invalidation_reasons,
+    complete=lambda path, key: _looks_complete(path, key.series),
+    previous=lambda old: f"Python {old.python_version}" if old else "Python",
+)
 
 
 def read_previous_series(layers_dir: Path) -> str | None:
@@ -157,13 +170,9 @@ def install_python(
     settings = {**download_env, **_download_settings(ctx.platform_env)}
     path = reuse_or_install(
         ctx.layers_dir,
-        LAYER_NAME,
-        TYPES,
+        LAYER,
         metadata_for(ctx, resolution),
-        invalidation_reasons,
         what=f"Python {resolution.version}",
-        previous=lambda old: f"Python {old.python_version}" if old else "Python",
-        complete=lambda path: _looks_complete(path, resolution.series),
         # The "Installing" line comes after the download, from `_install`.
         announce=False,
         install=lambda path: _install(

@@ -12,8 +12,8 @@ once rather than drifting apart in each module:
 - the metadata is written last, and a failure while the contents change removes the layer, so
   no later build trusts half of one.
 
-The layers differ only in what they are called in the log, how their completeness is checked,
-and how they are installed or refreshed: those are the parameters.
+The layers differ in their declaration (`layers.declared`: name, types, key model, reasons,
+completeness, how a discarded one is named) and in how this build installs or refreshes them.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from pathlib import Path
 from cnb_python.cnb.layers import (
     CachedLayer,
     Empty,
-    LayerTypes,
     M,
     Restored,
     cached_layer,
     remove_layer,
 )
+from cnb_python.layers.declared import CachedLayer as Declared
 from cnb_python.output import Output
 
 INCOMPLETE = "some of its files are missing"
@@ -37,36 +37,33 @@ INCOMPLETE = "some of its files are missing"
 
 def reuse_or_install(
     layers_dir: Path,
-    name: str,
-    types: LayerTypes,
+    layer_decl: Declared[M],
     new: M,
-    invalidation_reasons: Callable[[M, M], list[str]],
     *,
     what: str,
-    complete: Callable[[Path], bool],
     install: Callable[[Path], None],
     output: Output,
-    previous: Callable[[M | None], str] | None = None,
     announce: bool = True,
     refresh: Callable[[Path, M], None] | None = None,
 ) -> Path:
-    """Open the layer `name` with `new` as its key, reuse or (re)install it; returns its path.
+    """Open the declared layer with `new` as its key, reuse or (re)install it; returns its path.
 
-    `what` names this build's layer in the log (`pip 26.3`, `Python 3.12.13`); `previous` names
-    the discarded one from its metadata (None when unreadable), by default the layer name.
-    `complete` says whether a restored layer's contents are all there; `install` fills the empty
-    layer directory, after an "Installing <what>" line unless `announce` is false (the layer
-    logs its own steps). `refresh` updates a reused layer in place, given the restored metadata.
+    `what` names this build's layer in the log (`pip 26.3`, `Python 3.12.13`); the
+    declaration's `previous` names the discarded one, by default the layer name. `install`
+    fills the empty layer directory, after an "Installing <what>" line unless `announce` is
+    false (the layer logs its own steps). `refresh` updates a reused layer in place, given the
+    restored metadata.
     """
-    restored: list[M] = []
-
-    def reasons(cached: M) -> list[str]:
-        restored.append(cached)
-        return invalidation_reasons(cached, new)
-
-    layer = cached_layer(layers_dir, name, types, type(new), reasons)
+    name = layer_decl.name
+    layer = cached_layer(
+        layers_dir,
+        name,
+        layer_decl.types,
+        layer_decl.model,
+        lambda cached: layer_decl.invalidation_reasons(cached, new),
+    )
     state = layer.state
-    if isinstance(state, Restored) and complete(layer.path):
+    if isinstance(state, Restored) and layer_decl.complete(layer.path, state.metadata):
         output.using_cached(what)
         if refresh is not None:
             kept = state.metadata
@@ -75,12 +72,13 @@ def reuse_or_install(
             _filling(layer, new, lambda path: refresh(path, kept))
         return layer.path
 
-    label = previous or (lambda _: name)
+    label = layer_decl.previous or (lambda _: name)
     if isinstance(state, Restored):
         output.discarding(label(state.metadata), [INCOMPLETE])
         layer.reset()
     elif isinstance(state, Empty) and state.cause != "absent":
-        output.discarding(label(restored[0] if restored else None), list(state.reasons))
+        previous = state.previous if isinstance(state.previous, layer_decl.model) else None
+        output.discarding(label(previous), list(state.reasons))
     if announce:
         output.step(f"Installing {what}")
     _filling(layer, new, install)

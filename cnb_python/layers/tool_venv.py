@@ -23,6 +23,7 @@ from cnb_python import proc
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import CommandFailed, DiskFull, ToolInstallFailed, VenvCreateFailed
+from cnb_python.layers.declared import CachedLayer
 from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import runtime_reasons, target_reasons
@@ -59,6 +60,19 @@ def invalidation_reasons(tool: str, cached: ToolLayerMetadata, new: ToolLayerMet
     return reasons
 
 
+def _declare(tool: str) -> CachedLayer[ToolLayerMetadata]:
+    return CachedLayer(
+        name=tool,
+        types=TYPES,
+        model=ToolLayerMetadata,
+        invalidation_reasons=partial(invalidation_reasons, tool),
+        complete=lambda path, _: (path / "bin" / tool).is_file(),
+    )
+
+
+LAYERS = {tool: _declare(tool) for tool in TOOLS}
+
+
 def install_tool(
     ctx: BuildContext,
     runtime: InstalledPython,
@@ -83,12 +97,9 @@ def install_tool(
     )
     path = reuse_or_install(
         ctx.layers_dir,
-        tool,
-        TYPES,
+        LAYERS[tool],
         new,
-        partial(invalidation_reasons, tool),
         what=f"{tool} {version}",
-        complete=lambda path: (path / "bin" / tool).is_file(),
         install=lambda path: _install(
             runtime,
             path,

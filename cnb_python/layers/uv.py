@@ -20,6 +20,7 @@ from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import CommandFailed, ToolInstallFailed
+from cnb_python.layers.declared import CachedLayer
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import target_reasons
 from cnb_python.managers.base import Tool
@@ -50,6 +51,15 @@ def invalidation_reasons(cached: UvLayerMetadata, new: UvLayerMetadata) -> list[
     return reasons
 
 
+LAYER = CachedLayer(
+    name=LAYER_NAME,
+    types=TYPES,
+    model=UvLayerMetadata,
+    invalidation_reasons=invalidation_reasons,
+    complete=lambda path, _: (path / "bin" / "uv").is_file(),
+)
+
+
 def install_uv(
     ctx: BuildContext, pin: Pin, pip: Tool, env: dict[str, str], output: Output, *, cache_dir: Path
 ) -> Tool:
@@ -65,12 +75,9 @@ def install_uv(
     )
     path = reuse_or_install(
         ctx.layers_dir,
-        LAYER_NAME,
-        TYPES,
+        LAYER,
         new,
-        invalidation_reasons,
         what=f"uv {version}",
-        complete=lambda path: (path / "bin" / "uv").is_file(),
         install=lambda path: _install(pip, path, version, pip.run_env(env), output),
         output=output,
     )

@@ -27,6 +27,7 @@ from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import CommandFailed, DiskFull, VenvCreateFailed
+from cnb_python.layers.declared import CachedLayer
 from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import runtime_reasons, target_reasons
@@ -148,6 +149,23 @@ def _looks_complete(venv: Path) -> bool:
     return (venv / "pyvenv.cfg").is_file() and (venv / "bin" / "python").exists()
 
 
+def _declare(*, syncs_in_place: bool) -> CachedLayer[VenvMetadata]:
+    return CachedLayer(
+        name=LAYER_NAME,
+        types=TYPES,
+        model=VenvMetadata,
+        invalidation_reasons=partial(invalidation_reasons, syncs_in_place=syncs_in_place),
+        complete=lambda path, _: _looks_complete(path),
+        previous=lambda _: WHAT,
+    )
+
+
+# One layer, two reuse rules: a manager that syncs in place (Poetry, uv) refreshes a venv whose
+# files changed; pip and Pipenv only add, so a change of their files rebuilds it.
+LAYER = _declare(syncs_in_place=False)
+SYNCED_LAYER = _declare(syncs_in_place=True)
+
+
 def install_venv(
     ctx: BuildContext,
     runtime: InstalledPython,
@@ -183,13 +201,9 @@ def install_venv(
 
     return reuse_or_install(
         ctx.layers_dir,
-        LAYER_NAME,
-        TYPES,
+        SYNCED_LAYER if syncs else LAYER,
         new,
-        partial(invalidation_reasons, syncs_in_place=syncs),
         what=WHAT,
-        previous=lambda _: WHAT,
-        complete=_looks_complete,
         announce=False,  # `_create` and the manager log their own steps
         install=install,
         refresh=refresh,

@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from cnb_python.cnb import tomlio
+from cnb_python.cnb.layers import present_layer_names
 from cnb_python.dev.launch import base_env, launch_env
 from cnb_python.dev.mirror import merge_catalogs, mirror_catalog
 from cnb_python.dev.targets import host_target
+from cnb_python.layers.registry import KNOWN_LAYER_NAMES
 from tests.support.runtimes import RuntimeArchives
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "apps"
@@ -156,6 +158,14 @@ class DevApp:
         self.builds.append(result)
         if check and not result.ok:
             raise AssertionError(f"dev build failed ({done.returncode}):\n{done.stdout}")
+        if buildpack is None:
+            # The build removes every layer it does not declare (older releases' layers), so a
+            # layer it writes without declaring it would be deleted by the next build.
+            undeclared = present_layer_names(self.cache_dir) | present_layer_names(self.layers_dir)
+            undeclared -= KNOWN_LAYER_NAMES
+            assert not undeclared, (
+                f"layers not declared in cnb_python/layers/registry.py: {undeclared}"
+            )
         return result
 
     def rebuild(self, **kwargs: Any) -> BuildResult:

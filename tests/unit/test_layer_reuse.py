@@ -14,6 +14,7 @@ import pytest
 
 from cnb_python.cnb import tomlio
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
+from cnb_python.layers.declared import CachedLayer
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.output import Output
 
@@ -57,15 +58,19 @@ def run(
     labelled: bool = True,
 ) -> tuple[Path, list[str]]:
     log = io.StringIO()
+    declared = CachedLayer(
+        name=NAME,
+        types=TYPES,
+        model=Meta,
+        invalidation_reasons=reasons,
+        complete=lambda path, _: complete(path),
+        previous=(lambda old: f"program {old.version}" if old else "program") if labelled else None,
+    )
     path = reuse_or_install(
         layers,
-        NAME,
-        TYPES,
+        declared,
         new,
-        reasons,
         what=f"program {new.version}",
-        previous=(lambda old: f"program {old.version}" if old else "program") if labelled else None,
-        complete=complete,
         install=install,
         refresh=refresh,
         announce=announce,
@@ -230,14 +235,18 @@ def test_refresh_writes_this_builds_metadata(tmp_path: Path) -> None:
     new = Meta(version="3.12.1", arch="arm64")
     got: list[Meta] = []
     log = io.StringIO()
+    tolerant = CachedLayer(
+        name=NAME,
+        types=TYPES,
+        model=Meta,
+        invalidation_reasons=lambda cached, new: [],
+        complete=lambda path, _: complete(path),
+    )
     reuse_or_install(
         tmp_path,
-        NAME,
-        TYPES,
+        tolerant,
         new,
-        lambda cached, new: [],
         what="program",
-        complete=complete,
         install=write_program,
         refresh=lambda layer, cached: got.append(cached),
         output=Output(log, log),

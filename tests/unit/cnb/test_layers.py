@@ -20,7 +20,6 @@ from cnb_python.cnb.layers import (
     remove_layer,
     validate_layer_name,
 )
-from cnb_python.errors import InvalidLayerName
 
 TYPES = LayerTypes(launch=True, build=True, cache=True)
 
@@ -188,7 +187,7 @@ def test_metadata_fields_must_be_strings() -> None:
 
 @pytest.mark.parametrize("name", ["build", "launch", "store", "python.3", "a/b", "", "x.ignore"])
 def test_invalid_layer_names(name: str) -> None:
-    with pytest.raises(InvalidLayerName):
+    with pytest.raises(ValueError, match="invalid layer name"):
         validate_layer_name(name)
 
 
