@@ -28,10 +28,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from cnb_python import __version__, spdx
 from cnb_python.cnb import tomlio
-from cnb_python.cnb.launch import sbom_path
+from cnb_python.cnb.launch import SBOM_MEDIA_TYPES, sbom_path
 
 SPEC_VERSION = "1.5"
-MEDIA_TYPE = "application/vnd.cyclonedx+json"
+MEDIA_TYPE = SBOM_MEDIA_TYPES["cdx.json"]
 # A licence "name" longer than this is a whole licence text pasted into `License:`.
 _MAX_LICENSE_NAME = 200
 _NAME_SEPARATORS = re.compile(r"[-_.]+")

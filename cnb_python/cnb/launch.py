@@ -1,14 +1,16 @@
-"""The files a build writes beside its layers: launch.toml, build.toml, store.toml, SBOMs.
+"""The files a build writes beside its layers: launch.toml and SBOMs.
 
 Validated when constructed, against the spec's rules rather than the lifecycle's looser decoder
 (contract §3.3, §3.8-3.10): commands are arrays (API >= 0.9 has no implicit shell), at most one
-default process, process types match the spec's pattern, unmet entries name plan entries.
+default process, process types match the spec's pattern. The spec's names (the process type
+pattern, the SBOM formats and media types) are defined here once; `cnb_python.dev` validates
+against them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -77,35 +79,6 @@ class Launch:
     def write(self, layers_dir: Path) -> None:
         """launch.toml is never restored, so it is written on every build (even empty)."""
         tomlio.write_atomic(layers_dir / "launch.toml", self.to_toml())
-
-
-def write_build_toml(layers_dir: Path, unmet: Sequence[str], plan_names: Sequence[str]) -> None:
-    """Pass plan entries on to a later provider. The lifecycle fails the build when an unmet
-    name is not one it gave us, so that is checked here first."""
-    unknown = [name for name in unmet if name not in plan_names]
-    if unknown:
-        msg = f"unmet entries {unknown} are not in the buildpack plan {list(plan_names)}"
-        raise ValueError(msg)
-    data: dict[str, Any] = {"unmet": [{"name": name} for name in unmet]} if unmet else {}
-    tomlio.write_atomic(layers_dir / "build.toml", data)
-
-
-def read_store(layers_dir: Path) -> dict[str, str]:
-    """store.toml's `[metadata]`, restored only from the previous image. Values we did not
-    write as strings (or a damaged file) are ignored rather than trusted."""
-    path = layers_dir / "store.toml"
-    try:
-        data = tomlio.load(path)
-    except (OSError, UnicodeDecodeError, tomlio.TOMLDecodeError):
-        return {}
-    metadata = data.get("metadata")
-    if not isinstance(metadata, dict):
-        return {}
-    return {k: v for k, v in metadata.items() if isinstance(v, str)}
-
-
-def write_store(layers_dir: Path, metadata: Mapping[str, str]) -> None:
-    tomlio.write_atomic(layers_dir / "store.toml", {"metadata": dict(metadata)})
 
 
 def sbom_path(layers_dir: Path, owner: str, fmt: SbomFormat) -> Path:

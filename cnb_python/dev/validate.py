@@ -10,22 +10,18 @@ all at once instead of failing on the first.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cnb_python.cnb import tomlio
+from cnb_python.cnb.launch import PROCESS_TYPE, SBOM_MEDIA_TYPES
+from cnb_python.cnb.layers import RESERVED_NAMES
 
-PROCESS_TYPE = re.compile(r"^[A-Za-z0-9._-]+$")
-RESERVED_LAYER_NAMES = frozenset({"build", "launch", "store"})
-SPECIAL_TOMLS = frozenset({"launch.toml", "build.toml", "store.toml"})
-SBOM_EXTENSIONS: Mapping[str, str] = {
-    "cdx.json": "application/vnd.cyclonedx+json",
-    "spdx.json": "application/spdx+json",
-    "syft.json": "application/vnd.syft+json",
-}
+RESERVED_LAYER_NAMES = RESERVED_NAMES
+SPECIAL_TOMLS = frozenset(f"{name}.toml" for name in RESERVED_NAMES)
+SBOM_EXTENSIONS = SBOM_MEDIA_TYPES
 ENV_ACTIONS = frozenset({"override", "default", "prepend", "append", "delim"})
 _TYPE_FLAGS = ("launch", "build", "cache")
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from cnb_python.cnb import tomlio
-from cnb_python.cnb.plan import BuildPlan, Require
 from cnb_python.detect import PLAN_TOML
+from tests.support.plan import BuildPlan, Require
 
 REPO = Path(__file__).resolve().parents[2]
 # Detect's own modules: anything else it imports is a regression (see the module docstring).

@@ -11,12 +11,9 @@ from cnb_python.cnb.context import Target, parse_os_release, read_platform_env, 
 from cnb_python.cnb.launch import (
     Launch,
     Process,
-    read_store,
     sbom_path,
-    write_build_toml,
-    write_store,
 )
-from cnb_python.cnb.plan import BuildpackPlan, BuildPlan, Require
+from tests.support.plan import BuildpackPlan, BuildPlan, Require
 
 
 def test_build_plan_shape(tmp_path: Path) -> None:
@@ -81,22 +78,6 @@ def test_process_needs_command() -> None:
 def test_at_most_one_default() -> None:
     with pytest.raises(ValueError, match="at most one default"):
         Launch(processes=(Process("a", ("x",), default=True), Process("b", ("y",), default=True)))
-
-
-def test_build_toml_unmet_must_be_in_plan(tmp_path: Path) -> None:
-    write_build_toml(tmp_path, ["cpython"], ["cpython"])
-    assert tomlio.load(tmp_path / "build.toml") == {"unmet": [{"name": "cpython"}]}
-    with pytest.raises(ValueError, match="not in the buildpack plan"):
-        write_build_toml(tmp_path, ["node"], ["cpython"])
-
-
-def test_store_round_trip_ignores_non_strings(tmp_path: Path) -> None:
-    write_store(tmp_path, {"series": "3.12"})
-    assert read_store(tmp_path) == {"series": "3.12"}
-    (tmp_path / "store.toml").write_text("[metadata]\nseries = '3.12'\ncount = 5.0\n")
-    assert read_store(tmp_path) == {"series": "3.12"}
-    (tmp_path / "store.toml").write_text("broken [")
-    assert read_store(tmp_path) == {}
 
 
 def test_sbom_names(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The build plan a buildpack writes in detect, and the buildpack plan it reads in build.
+"""The build plan a buildpack writes in detect, and the buildpack plan it reads in build: an
+oracle for tests (detect writes a constant plan text, and build reads no plan entries).
 
 Shapes from the spec and the lifecycle's decoder (contract §2.3, §3.2). A require's metadata is
 always a table, and never a top-level `version` (the lifecycle rejects that for every API).
