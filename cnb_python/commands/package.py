@@ -43,6 +43,14 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument("--format", choices=("dir", "tgz"), default="dir", dest="fmt")
     parser.add_argument(
+        "--source",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the buildpack's checkout (buildpack.toml, bin/, cnb_python/); default: the one "
+        "this cnb-python runs from",
+    )
+    parser.add_argument(
         "--offline",
         action="store_true",
         help="also carry app runtimes and the pip/uv wheels, for builds without network",
@@ -65,7 +73,7 @@ def _series_list(value: str) -> tuple[str, ...]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from cnb_python.package.builder import PackageRequest, build_package
+    from cnb_python.package.builder import PackageRequest, build_package, default_source
 
     if not _SERIES.match(args.bootstrap_series):
         raise DevUsageError(
@@ -74,7 +82,17 @@ def _run(args: argparse.Namespace) -> int:
     series = _series_list(args.series)
     if series and not args.offline:
         raise DevUsageError("--series", args.series, "it only applies with --offline", "--offline")
+    source = args.source or default_source()
+    if source is None or not (source / "buildpack.toml").is_file():
+        raise DevUsageError(
+            "--source",
+            str(source) if source else "(not given)",
+            "a package is made from the buildpack's checkout (buildpack.toml, bin/), which an "
+            "installed cnb-python does not hold",
+            "--source ~/src/cnb-python",
+        )
     request = PackageRequest(
+        source=source,
         arches=tuple(dict.fromkeys(args.arch)),
         out=args.out,
         bootstrap_series=args.bootstrap_series,

@@ -28,6 +28,14 @@ from cnb_python.package import bytecode, descriptor, fetch, tree
 
 # The checkout (or installed tree) this module belongs to.
 SOURCE = Path(__file__).resolve().parents[2]
+
+
+def default_source() -> Path | None:
+    """The checkout this cnb-python runs from, None for an installed one (site-packages holds
+    no buildpack.toml or bin/)."""
+    return SOURCE if (SOURCE / "buildpack.toml").is_file() else None
+
+
 DEFAULT_BOOTSTRAP_SERIES = "3.13"
 CATALOG_HEADER = (
     "# The catalog this buildpack was packaged with (BP_PYTHON_CATALOG at `cnb-python package`\n"
