@@ -54,7 +54,7 @@ def build(
         # What a killed build left half-written beside the layers; never read, so no log line.
         remove_stale_temporaries(ctx.layers_dir)
         for env_warning in checks.check_environment(ctx.platform_env, env):
-            output.warning(env_warning.title, env_warning.lines)
+            output.warn(env_warning)
         limits.check_settings(ctx.platform_env)
         hooks.run_hook(ctx, "pre_compile", env, output)
         decided = decide(ctx, env, output)

@@ -19,9 +19,8 @@ start), and pip takes `PIP_TARGET=" "` for a directory named " ".
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from cnb_python.errors import ForbiddenEnvironment, quoted
+from cnb_python.errors import BuildWarning, ForbiddenEnvironment, quoted
 
 FORBIDDEN = frozenset(
     {
@@ -58,10 +57,8 @@ PLATFORM = "the platform env (pack --env, project.toml)"
 PROCESS = "the build environment"
 
 
-@dataclass(frozen=True)
-class EnvWarning:
-    title: str
-    lines: tuple[str, ...] = ()
+class EnvWarning(BuildWarning):
+    """A warning about the build's env."""
 
 
 def is_forbidden(name: str) -> bool:

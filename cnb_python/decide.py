@@ -59,7 +59,7 @@ def decide(ctx: BuildContext, env: Mapping[str, str], output: Output) -> BuildDe
         output.step(resolution.stack_note)
     output.step(resolution.summary())
     for warning in resolution.warnings:
-        output.warning(warning.title, warning.lines)
+        output.warn(warning)
     manager = managers.choose(ctx.app_dir, ctx.platform_env, output, resolution.version)
     # pip is always needed: it installs the other tools from their wheels.
     tools = {tool: pins.pin_for(tool, resolution.version) for tool in ("pip", *manager.tools())}

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from cnb_python.errors import Message
+from cnb_python.errors import BuildWarning, Message
 
 _BOLD = "\033[1m"
 _YELLOW = "\033[33m"
@@ -71,6 +71,10 @@ class Output:
         self.step(f"Discarding cached {what}: {'; '.join(reasons)}")
 
     # -- problems ---------------------------------------------------------------------------
+
+    def warn(self, warning: BuildWarning) -> None:
+        """The one rendering of a typed warning (`errors.BuildWarning`)."""
+        self.warning(warning.title, warning.lines)
 
     def warning(self, title: str, lines: Sequence[str] = ()) -> None:
         body = [self._paint(f"WARNING: {title}", _YELLOW)]

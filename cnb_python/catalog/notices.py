@@ -1,25 +1,19 @@
 """The warnings version resolution can give, with their text.
 
 Warnings do not stop the build, so they are values the resolver returns, not exceptions;
-`build.py` prints each with `output.warning(w.title, w.lines)` and the operator CLI lists them.
+`decide.py` prints each with `output.warn(w)` and the operator CLI lists them.
 Titles carry the facts (versions, stacks) so one line is enough to know what happened.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cnb_python.catalog.models import Stack
 from cnb_python.cnb.context import Target
+from cnb_python.errors.base import BuildWarning
 
 
-@dataclass(frozen=True)
-class ResolutionWarning:
-    title: str
-    lines: tuple[str, ...] = ()
-
-    def text(self) -> str:
-        return "\n".join((self.title, *self.lines))
+class ResolutionWarning(BuildWarning):
+    """A warning of version resolution."""
 
 
 def _write_step(series: str) -> str:

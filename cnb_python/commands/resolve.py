@@ -58,7 +58,7 @@ def resolve_command(args: argparse.Namespace) -> int:
     output.detail(f"url: {resolution.artifact.url}")
     output.detail(f"sha256: {resolution.artifact.sha256}")
     for warning in resolution.warnings:
-        output.warning(warning.title, warning.lines)
+        output.warn(warning)
     return 0
 
 

@@ -15,7 +15,7 @@ from cnb_python.errors.apps import (
     HookFailed,
     HookTimedOut,
 )
-from cnb_python.errors.base import BuildpackError, Message, bullet_list, quoted
+from cnb_python.errors.base import BuildpackError, BuildWarning, Message, bullet_list, quoted
 from cnb_python.errors.catalog import (
     AppDirMissing,
     ArchNotOffered,
@@ -103,6 +103,7 @@ __all__ = [
     "AppDirMissing",
     "ArchNotOffered",
     "ArchiveTooLarge",
+    "BuildWarning",
     "BuildpackError",
     "BundledPipMissing",
     "CatalogInvalid",

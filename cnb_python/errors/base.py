@@ -48,3 +48,20 @@ def quoted(value: str, limit: int = 80) -> str:
 
 def bullet_list(items: Sequence[str]) -> str:
     return ", ".join(items) if items else "(none)"
+
+
+@dataclass(frozen=True)
+class BuildWarning:
+    """A warning: something the user should change, which does not stop the build.
+
+    Returned as a value (or built by a function next to the facts it names) rather than
+    raised, and rendered in one place, `Output.warn`: a title carrying the facts, then the
+    lines saying what was found and what to do. Subclasses only say where a warning comes from
+    (`catalog.notices.ResolutionWarning`, `checks.EnvWarning`).
+    """
+
+    title: str
+    lines: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        return "\n".join((self.title, *self.lines))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnb_python.errors.base import BuildpackError, Message, bullet_list, quoted
+from cnb_python.errors.base import BuildpackError, BuildWarning, Message, bullet_list, quoted
 
 # What makes the lock file of a manager that installs only from one.
 LOCK_COMMANDS = {"uv": "uv lock", "poetry": "poetry lock"}
@@ -299,3 +299,30 @@ class InvalidGroups(BuildpackError):
                 "Or unset it to install the production dependencies only.",
             ),
         )
+
+
+# -- warnings ------------------------------------------------------------------------------------
+
+
+def several_managers(chosen: tuple[str, str], others: tuple[tuple[str, str], ...]) -> BuildWarning:
+    """`chosen` is (manager, file); `others` the (file, manager) pairs also found."""
+    manager, file = chosen
+    return BuildWarning(
+        f"Files of several package managers found: using {manager} ({file})",
+        (
+            "Also found: " + ", ".join(f"{name} ({other})" for name, other in others) + ".",
+            "The precedence is uv.lock, poetry.lock, Pipfile.lock, requirements.txt, "
+            "then setup.py or pyproject.toml.",
+            "To choose, set BP_PYTHON_PACKAGE_MANAGER=pip|pipenv|poetry|uv, or remove the "
+            "files of the managers you do not use.",
+        ),
+    )
+
+
+GROUPS_IGNORED_FOR_PIP = BuildWarning(
+    "BP_PYTHON_GROUPS has no effect on pip apps",
+    (
+        "Dependency groups are installed for uv, Poetry and Pipenv apps only.",
+        "For pip, list the extra packages in the requirements file instead.",
+    ),
+)

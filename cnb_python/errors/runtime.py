@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnb_python.errors.base import BuildpackError, Message, quoted
+from cnb_python.errors.base import BuildpackError, BuildWarning, Message, quoted
 
 
 @dataclass(eq=False)
@@ -196,3 +196,10 @@ class ExtractionFailed(BuildpackError):
                 "permissions), then build again.",
             ),
         )
+
+
+def archive_version_differs(version: str, reported: str) -> BuildWarning:
+    return BuildWarning(
+        f"The archive for Python {version} contains Python {reported}",
+        ("The catalog entry and its archive disagree; tell the catalog's operator.",),
+    )

@@ -28,7 +28,7 @@ from cnb_python.errors import BundledPipMissing, CommandFailed, ToolInstallFaile
 from cnb_python.layers.declared import CachedLayer
 from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
-from cnb_python.layers.target_key import runtime_reasons
+from cnb_python.layers.target_key import arch_reasons, runtime_reasons
 from cnb_python.managers.base import Tool
 from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
@@ -55,8 +55,7 @@ def invalidation_reasons(cached: PipLayerMetadata, new: PipLayerMetadata) -> lis
     if cached.pip_version != new.pip_version:
         reasons.append(f"the pip version changed from {cached.pip_version} to {new.pip_version}")
     reasons.extend(runtime_reasons(cached, new))
-    if cached.arch != new.arch:
-        reasons.append(f"the architecture changed from {cached.arch} to {new.arch}")
+    reasons.extend(arch_reasons(cached, new))
     return reasons
 
 

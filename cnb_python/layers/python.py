@@ -37,6 +37,7 @@ from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes, read_restored_metadata
 from cnb_python.download import RetryPolicy, fetch
 from cnb_python.errors import CommandFailed, RuntimeArchiveInvalid
+from cnb_python.errors.runtime import archive_version_differs
 from cnb_python.layers import manifest
 from cnb_python.layers.declared import CachedLayer
 from cnb_python.layers.reuse import reuse_or_install
@@ -323,10 +324,7 @@ def _check_runs(
         ) from None
     reported = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
     if reported != resolution.version:
-        output.warning(
-            f"The archive for Python {resolution.version} contains Python {reported}",
-            ("The catalog entry and its archive disagree; tell the catalog's operator.",),
-        )
+        output.warn(archive_version_differs(resolution.version, reported))
 
 
 # --- relocation -------------------------------------------------------------------------------

@@ -40,14 +40,24 @@ def runtime_reasons(cached: RuntimeKeyed, new: RuntimeKeyed) -> list[str]:
     return []
 
 
+class ArchKeyed(Protocol):
+    @property
+    def arch(self) -> str: ...
+
+
+def arch_reasons(cached: ArchKeyed, new: ArchKeyed) -> list[str]:
+    """For layers that key on the architecture only (pure-Python contents, like pip's)."""
+    if cached.arch != new.arch:
+        return [f"the architecture changed from {cached.arch} to {new.arch}"]
+    return []
+
+
 def target_reasons(
     cached: TargetKeyed, new: TargetKeyed, *, stacks: tuple[str, str] | None = None
 ) -> list[str]:
     """Every target difference between a cached layer's key and this build's, worded for the
     log. `stacks` is (cached, new) stack id, for layers whose key includes the stack."""
-    reasons = []
-    if cached.arch != new.arch:
-        reasons.append(f"the architecture changed from {cached.arch} to {new.arch}")
+    reasons = arch_reasons(cached, new)
     old_distro = f"{cached.distro_name} {cached.distro_version}".strip()
     new_distro = f"{new.distro_name} {new.distro_version}".strip()
     if old_distro != new_distro:

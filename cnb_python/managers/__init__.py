@@ -21,6 +21,7 @@ from pathlib import Path
 from cnb_python.cnb import tomlio
 from cnb_python.detect import is_requirements_typo
 from cnb_python.errors import InvalidPackageSetting, NoPackageManagerFile, PipfileLockMissing
+from cnb_python.errors.dependencies import GROUPS_IGNORED_FOR_PIP, several_managers
 from cnb_python.inputs import DEFAULT_LIMIT, read_whole
 from cnb_python.limits import MAX_APP_FILE_MIB, MIB
 from cnb_python.managers.base import PackageManager, requested_groups
@@ -132,15 +133,10 @@ def choose(
             and not (e.file == PYPROJECT_PROJECT and best.manager in ("uv", "poetry"))
         ]
         if others:
-            output.warning(
-                f"Files of several package managers found: using {best.manager} ({best.file})",
-                (
-                    "Also found: " + ", ".join(f"{e.file} ({e.manager})" for e in others) + ".",
-                    "The precedence is uv.lock, poetry.lock, Pipfile.lock, requirements.txt, "
-                    "then setup.py or pyproject.toml.",
-                    f"To choose, set {MANAGER_SETTING}=pip|pipenv|poetry|uv, or remove the "
-                    "files of the managers you do not use.",
-                ),
+            output.warn(
+                several_managers(
+                    (best.manager, best.file), tuple((e.file, e.manager) for e in others)
+                )
             )
     else:
         raise NoPackageManagerFile(LOOKED_FOR, _misspellings(app_dir))
@@ -156,13 +152,7 @@ def choose(
     )
     output.step(f"Package manager: {manager.describe()} (from {origin})")
     if groups and chosen == "pip":
-        output.warning(
-            "BP_PYTHON_GROUPS has no effect on pip apps",
-            (
-                "Dependency groups are installed for uv, Poetry and Pipenv apps only.",
-                "For pip, list the extra packages in the requirements file instead.",
-            ),
-        )
+        output.warn(GROUPS_IGNORED_FOR_PIP)
     return manager
 
 
