@@ -24,13 +24,13 @@ import shutil
 from pathlib import Path
 
 from cnb_python.cnb.layers import LayerTypes, fresh_layer, write_layer_toml
-from cnb_python.layers.declared import UncachedLayer
+from cnb_python.layers.declared import UncachedLayerDecl
 
 LAYER_NAME = "web-concurrency"
 PROGRAM_NAME = "web_concurrency"
 SCRIPT = Path(__file__).parent / "exec_d" / "web_concurrency.sh"
 TYPES = LayerTypes(launch=True)
-LAYER = UncachedLayer(name=LAYER_NAME, types=TYPES)
+LAYER = UncachedLayerDecl(name=LAYER_NAME, types=TYPES)
 
 
 def write_layer(layers_dir: Path) -> Path:

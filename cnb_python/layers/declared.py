@@ -22,7 +22,7 @@ from cnb_python.cnb.layers import LayerTypes, M
 
 
 @dataclass(frozen=True, kw_only=True)
-class CachedLayer(Generic[M]):
+class CachedLayerDecl(Generic[M]):
     name: str
     types: LayerTypes
     model: type[M]
@@ -34,6 +34,6 @@ class CachedLayer(Generic[M]):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UncachedLayer:
+class UncachedLayerDecl:
     name: str
     types: LayerTypes

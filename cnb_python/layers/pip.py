@@ -25,7 +25,7 @@ from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import BundledPipMissing, CommandFailed, ToolInstallFailed
-from cnb_python.layers.declared import CachedLayer
+from cnb_python.layers.declared import CachedLayerDecl
 from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import arch_reasons, runtime_reasons
@@ -63,7 +63,7 @@ def _series(python_version: str) -> str:
     return ".".join(python_version.split(".")[:2])
 
 
-LAYER = CachedLayer(
+LAYER = CachedLayerDecl(
     name=LAYER_NAME,
     types=TYPES,
     model=PipLayerMetadata,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.layers import Empty, LayerMetadata, LayerTypes, Restored, cached_layer
-from cnb_python.layers.declared import CachedLayer
+from cnb_python.layers.declared import CachedLayerDecl
 from cnb_python.layers.target_key import target_reasons
 from cnb_python.output import Output
 
@@ -43,10 +43,10 @@ def invalidation_reasons(cached: CacheLayerMetadata, new: CacheLayerMetadata) ->
     return reasons
 
 
-def declare_cache(name: str, what: str) -> CachedLayer[CacheLayerMetadata]:
+def declare_cache(name: str, what: str) -> CachedLayerDecl[CacheLayerMetadata]:
     """A cache layer: complete as soon as it exists (a half-written cache entry is the
     installer's to ignore). `what` names it in the log."""
-    return CachedLayer(
+    return CachedLayerDecl(
         name=name,
         types=TYPES,
         model=CacheLayerMetadata,
@@ -62,9 +62,9 @@ POETRY_CACHE = declare_cache("poetry-cache", "Poetry cache")
 
 
 def open_cache(
-    ctx: BuildContext, declared: CachedLayer[CacheLayerMetadata], output: Output
+    ctx: BuildContext, declared: CachedLayerDecl[CacheLayerMetadata], output: Output
 ) -> Path:
-    """Reuse or start the cache layer `name`; returns its directory. It is complete as soon
+    """Reuse or start the declared cache layer; returns its directory. It is complete as soon
     as it exists (a half-written cache entry is the installer's to ignore), so the metadata is
     written at once."""
     target = ctx.target

@@ -39,7 +39,7 @@ from cnb_python.download import RetryPolicy, fetch
 from cnb_python.errors import CommandFailed, RuntimeArchiveInvalid
 from cnb_python.errors.runtime import archive_version_differs
 from cnb_python.layers import manifest
-from cnb_python.layers.declared import CachedLayer
+from cnb_python.layers.declared import CachedLayerDecl
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import target_reasons
 from cnb_python.offline import vendored_runtime
@@ -105,7 +105,7 @@ def invalidation_reasons(cached: PythonLayerMetadata, new: PythonLayerMetadata) 
     return reasons
 
 
-LAYER = CachedLayer(
+LAYER = CachedLayerDecl(
     name=LAYER_NAME,
     types=TYPES,
     model=PythonLayerMetadata,

@@ -15,9 +15,9 @@ from typing import Any
 
 from cnb_python import web_concurrency
 from cnb_python.layers import pip, pip_cache, python, tool_venv, uv, uv_cache, venv
-from cnb_python.layers.declared import CachedLayer, UncachedLayer
+from cnb_python.layers.declared import CachedLayerDecl, UncachedLayerDecl
 
-DECLARED: tuple[CachedLayer[Any] | UncachedLayer, ...] = (
+DECLARED: tuple[CachedLayerDecl[Any] | UncachedLayerDecl, ...] = (
     python.LAYER,
     pip.LAYER,
     pip_cache.LAYER,

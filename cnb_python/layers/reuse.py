@@ -29,7 +29,7 @@ from cnb_python.cnb.layers import (
     cached_layer,
     remove_layer,
 )
-from cnb_python.layers.declared import CachedLayer as Declared
+from cnb_python.layers.declared import CachedLayerDecl
 from cnb_python.output import Output
 
 INCOMPLETE = "some of its files are missing"
@@ -37,7 +37,7 @@ INCOMPLETE = "some of its files are missing"
 
 def reuse_or_install(
     layers_dir: Path,
-    layer_decl: Declared[M],
+    layer_decl: CachedLayerDecl[M],
     new: M,
     *,
     what: str,

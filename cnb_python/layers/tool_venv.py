@@ -23,7 +23,7 @@ from cnb_python import proc
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import CommandFailed, DiskFull, ToolInstallFailed, VenvCreateFailed
-from cnb_python.layers.declared import CachedLayer
+from cnb_python.layers.declared import CachedLayerDecl
 from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import runtime_reasons, target_reasons
@@ -60,8 +60,8 @@ def invalidation_reasons(tool: str, cached: ToolLayerMetadata, new: ToolLayerMet
     return reasons
 
 
-def _declare(tool: str) -> CachedLayer[ToolLayerMetadata]:
-    return CachedLayer(
+def _declare(tool: str) -> CachedLayerDecl[ToolLayerMetadata]:
+    return CachedLayerDecl(
         name=tool,
         types=TYPES,
         model=ToolLayerMetadata,

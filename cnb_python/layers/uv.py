@@ -20,7 +20,7 @@ from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import CommandFailed, ToolInstallFailed
-from cnb_python.layers.declared import CachedLayer
+from cnb_python.layers.declared import CachedLayerDecl
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import target_reasons
 from cnb_python.managers.base import Tool
@@ -51,7 +51,7 @@ def invalidation_reasons(cached: UvLayerMetadata, new: UvLayerMetadata) -> list[
     return reasons
 
 
-LAYER = CachedLayer(
+LAYER = CachedLayerDecl(
     name=LAYER_NAME,
     types=TYPES,
     model=UvLayerMetadata,

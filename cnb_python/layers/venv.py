@@ -27,7 +27,7 @@ from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import CommandFailed, DiskFull, VenvCreateFailed
-from cnb_python.layers.declared import CachedLayer
+from cnb_python.layers.declared import CachedLayerDecl
 from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import runtime_reasons, target_reasons
@@ -149,8 +149,8 @@ def _looks_complete(venv: Path) -> bool:
     return (venv / "pyvenv.cfg").is_file() and (venv / "bin" / "python").exists()
 
 
-def _declare(*, syncs_in_place: bool) -> CachedLayer[VenvMetadata]:
-    return CachedLayer(
+def _declare(*, syncs_in_place: bool) -> CachedLayerDecl[VenvMetadata]:
+    return CachedLayerDecl(
         name=LAYER_NAME,
         types=TYPES,
         model=VenvMetadata,

@@ -14,7 +14,7 @@ import pytest
 
 from cnb_python.cnb.layers import LayerMetadata, validate_layer_name
 from cnb_python.layers import venv
-from cnb_python.layers.declared import CachedLayer
+from cnb_python.layers.declared import CachedLayerDecl
 from cnb_python.layers.registry import DECLARED, KNOWN_LAYER_NAMES
 
 
@@ -31,12 +31,12 @@ def test_one_name_is_one_layer() -> None:
     # The venv is declared twice (two reuse rules) but is one layer: same types, same model.
     by_name: dict[str, Any] = {}
     for layer in DECLARED:
-        model = layer.model if isinstance(layer, CachedLayer) else None
+        model = layer.model if isinstance(layer, CachedLayerDecl) else None
         seen = by_name.setdefault(layer.name, (layer.types, model))
         assert seen == (layer.types, model), layer.name
 
 
-CACHED = [layer for layer in DECLARED if isinstance(layer, CachedLayer)]
+CACHED = [layer for layer in DECLARED if isinstance(layer, CachedLayerDecl)]
 SYNCED_INPUTS = ("files", "index_settings", "options")
 # Field values where "a" and "b" would not be meaningful keys.
 SAMPLES: dict[str, tuple[str, str]] = {
@@ -51,7 +51,7 @@ SAMPLES: dict[str, tuple[str, str]] = {
     ids=[layer.name + ("-synced" if layer is venv.SYNCED_LAYER else "") for layer in CACHED],
 )
 def test_every_field_of_the_key_has_a_reason_when_it_alone_changes(
-    layer: CachedLayer[LayerMetadata],
+    layer: CachedLayerDecl[LayerMetadata],
 ) -> None:
     fields = list(layer.model.model_fields)
     base = layer.model(**{name: SAMPLES.get(name, ("a", "b"))[0] for name in fields})

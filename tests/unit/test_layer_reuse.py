@@ -14,7 +14,7 @@ import pytest
 
 from cnb_python.cnb import tomlio
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
-from cnb_python.layers.declared import CachedLayer
+from cnb_python.layers.declared import CachedLayerDecl
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.output import Output
 
@@ -58,7 +58,7 @@ def run(
     labelled: bool = True,
 ) -> tuple[Path, list[str]]:
     log = io.StringIO()
-    declared = CachedLayer(
+    declared = CachedLayerDecl(
         name=NAME,
         types=TYPES,
         model=Meta,
@@ -235,7 +235,7 @@ def test_refresh_writes_this_builds_metadata(tmp_path: Path) -> None:
     new = Meta(version="3.12.1", arch="arm64")
     got: list[Meta] = []
     log = io.StringIO()
-    tolerant = CachedLayer(
+    tolerant = CachedLayerDecl(
         name=NAME,
         types=TYPES,
         model=Meta,
