@@ -1,6 +1,6 @@
 """uv, Poetry and Pipenv apps built by the real buildpack, from real lock files.
 
-The fixtures' locks were made with the pinned tool versions (requirements/*.txt). Each app
+The fixtures' locks were made with the pinned tool versions (cnb_python/pins/). Each app
 depends on `six` from the package index and has a `dev` group with `idna`; the Poetry and
 Pipenv apps and `uv_project` also depend on a local package by path. Several scenarios share
 one app and its cache, so each manager costs a few builds: first build, no-op rebuild,
@@ -8,10 +8,17 @@ groups, a stale lock, a Python the project excludes."""
 
 from __future__ import annotations
 
+import platform
 import re
 
+from cnb_python.pins import pin_for
 from tests.integration.test_pip_apps import venv_files
 from tests.support.devbuild import DevApp, DevApps
+
+# The default test runtime is this interpreter's version; its pins (cnb_python/pins/).
+PIPENV = pin_for("pipenv", platform.python_version()).version
+POETRY = pin_for("poetry", platform.python_version()).version
+UV = pin_for("uv", platform.python_version()).version
 
 TOOL_LAYERS = {"pip", "pip-cache", "uv", "uv-cache", "pipenv", "poetry", "poetry-cache"}
 EXPECTED = "six 1.17.0 greeting v1"
@@ -51,7 +58,7 @@ def test_uv_app_syncs_in_place_and_refuses_stale_locks(dev_app: DevApps) -> None
     # No-op rebuild: uv runs once and changes nothing.
     before = venv_files(app)
     app.rebuild()
-    assert "Using cached uv 0.13.9" in app.log
+    assert f"Using cached uv {UV}" in app.log
     assert "Using cached virtual environment" in app.log
     assert "Syncing the virtual environment with uv: nothing changed" in app.log
     assert app.log.count("uv sync --locked") == 1
@@ -118,14 +125,14 @@ def test_poetry_app_syncs_in_place_and_refuses_stale_locks(dev_app: DevApps) -> 
     app.build()
     assert "Package manager: poetry with poetry.lock (from poetry.lock)" in app.log
     assert "Files of several package managers" not in app.log
-    assert "Installing poetry 2.5.1" in app.log
+    assert f"Installing poetry {POETRY}" in app.log
     assert re.search(r"Running: \S+/poetry sync --only main --compile", app.log)
     assert_launches_without_tools(app, "poetry")
     assert not imports(app, "idna")
 
     before = venv_files(app)
     app.rebuild()
-    assert "Using cached poetry 2.5.1" in app.log
+    assert f"Using cached poetry {POETRY}" in app.log
     assert "Syncing the virtual environment with poetry: nothing changed" in app.log
     assert app.log.count("poetry sync") == 1
     assert venv_files(app) == before
@@ -160,7 +167,7 @@ def test_pipenv_app_is_reused_while_its_files_are_unchanged(dev_app: DevApps) ->
     assert "Files of several package managers found: using pipenv (Pipfile.lock)" in app.log
     assert "Also found: requirements.txt (pip)." in app.log
     assert "Package manager: pipenv with Pipfile.lock (from Pipfile.lock)" in app.log
-    assert "Installing pipenv 2026.10.3" in app.log
+    assert f"Installing pipenv {PIPENV}" in app.log
     assert re.search(r"Running: \S+/pipenv install --deploy", app.log)
     assert_launches_without_tools(app, "pipenv")
     assert not imports(app, "idna")

@@ -37,7 +37,6 @@ PACKAGE_ENTRIES = {
     "buildpack.toml",
     "cnb_python",
     "package.toml",
-    "requirements",
     "runtime",
     "vendor",
 }

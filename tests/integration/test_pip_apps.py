@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import platform
 import re
 from pathlib import Path
 
 import pytest
 
+from cnb_python.pins import pin_for
 from tests.support.devbuild import DevApp, DevApps
+
+# The default test runtime is this interpreter's version; its pins (cnb_python/pins/).
+PIP = pin_for("pip", platform.python_version()).version
+UV = pin_for("uv", platform.python_version()).version
 
 PIP_INSTALL = re.compile(r"Running: .* (pip|uv pip) .*install")
 
@@ -52,7 +58,7 @@ def test_pip_app_builds_launches_and_rebuilds_only_when_needed(dev_app: DevApps)
     app = dev_app("pip_basic")
     app.build()
     assert "Package manager: pip with requirements.txt (from requirements.txt)" in app.log
-    assert "Installing pip 26.3" in app.log
+    assert f"Installing pip {PIP}" in app.log
     assert "Creating virtual environment" in app.log
     assert "Successfully installed idna-3.10 six-1.17.0" in app.log
 
@@ -71,7 +77,7 @@ def test_pip_app_builds_launches_and_rebuilds_only_when_needed(dev_app: DevApps)
     # No-op rebuild: nothing runs, nothing in the venv changes.
     before = venv_files(app)
     app.rebuild()
-    assert "Using cached pip 26.3" in app.log
+    assert f"Using cached pip {PIP}" in app.log
     assert "Using cached virtual environment" in app.log
     assert not PIP_INSTALL.search(app.log), app.log
     assert venv_files(app) == before
@@ -152,7 +158,7 @@ def test_uv_installer_fills_the_same_venv(dev_app: DevApps) -> None:
     app = dev_app("pip_local", env={"BP_PYTHON_INSTALLER": "uv"})
     app.build()
     assert "Package manager: pip with requirements.txt (installed with uv)" in app.log
-    assert "Installing uv 0.13.9" in app.log
+    assert f"Installing uv {UV}" in app.log
     assert re.search(r"uv pip install --python \S+/venv/bin/python --compile-bytecode", app.log)
     check = "import editable_pkg, local_pkg, six; print(editable_pkg.MESSAGE, local_pkg.MESSAGE)"
     assert app.run(["python", "-c", check]).stdout.strip() == "editable_pkg v1 local_pkg v1"
@@ -164,14 +170,14 @@ def test_uv_installer_fills_the_same_venv(dev_app: DevApps) -> None:
     module = app.app / "local_pkg" / "local_pkg" / "__init__.py"
     module.write_text(module.read_text().replace("v1", "v2"))
     app.rebuild()
-    assert "Using cached uv 0.13.9" in app.log
+    assert f"Using cached uv {UV}" in app.log
     assert "Using cached virtual environment" in app.log
     assert app.run(["python", "-c", check]).stdout.strip() == "editable_pkg v1 local_pkg v2"
 
     # Back to pip: another installer, so the venv is rebuilt and the uv layers are dropped.
     app.env.pop("BP_PYTHON_INSTALLER")
     app.rebuild()
-    assert "the installer changed from uv 0.13.9 to pip 26.3" in app.log
+    assert f"the installer changed from uv {UV} to pip {PIP}" in app.log
     assert not (app.cache_dir / "uv").exists()
 
 

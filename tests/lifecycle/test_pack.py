@@ -28,8 +28,9 @@ from tests.support.devbuild import two_arch_catalog
 from tests.support.lifecycle import BuildpackRef, Tools
 from tests.support.runtimes import RuntimeArchives
 
-PACKAGE_ENTRIES = {"bin", "buildpack.toml", "cnb_python", "package.toml", "requirements"}
-ARCH_TREE = {"bin", "cnb_python", "requirements", "runtime", "vendor"}
+# The tool pins are package data (cnb_python/pins/): no requirements/ directory.
+PACKAGE_ENTRIES = {"bin", "buildpack.toml", "cnb_python", "package.toml"}
+ARCH_TREE = {"bin", "cnb_python", "runtime", "vendor"}
 MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}
 
 
