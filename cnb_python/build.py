@@ -26,6 +26,7 @@ from cnb_python import (
     hooks,
     limits,
     processes,
+    trust,
     web_concurrency,
 )
 from cnb_python.cnb.context import BuildContext
@@ -56,6 +57,9 @@ def build(
         for env_warning in checks.check_environment(ctx.platform_env, env):
             output.warn(env_warning)
         limits.check_settings(ctx.platform_env)
+        # One CA bundle for every tool we run, or the one a CA setting names (refused if
+        # missing, before anything runs): the env every later step, hooks included, sees.
+        env.update(trust.tool_settings(trust.read_trust(env), env))
         hooks.run_hook(ctx, "pre_compile", env, output)
         decided = decide(ctx, env, output)
         act(ctx, decided, env, output)

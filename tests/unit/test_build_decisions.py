@@ -57,9 +57,9 @@ class InProcess:
     recorder: Recorder
     log: io.StringIO
 
-    def build(self) -> None:
-        env = {"PATH": "/usr/bin:/bin"}
-        build(self.ctx, env, Output(self.log, self.log), effects_=self.recorder.effects())
+    def build(self, **env: str) -> None:
+        build_env = {"PATH": "/usr/bin:/bin", **env}
+        build(self.ctx, build_env, Output(self.log, self.log), effects_=self.recorder.effects())
 
 
 def _app(tmp_path: Path, files: dict[str, str], platform_env: dict[str, str]) -> InProcess:
@@ -162,6 +162,15 @@ def test_a_refusal_comes_before_any_command_download_or_layer_change(
         (run.ctx.app_dir / "Procfile").write_bytes(b"web: \xff\n")
     with pytest.raises(refusal):
         run.build()
+    assert run.recorder.commands == []
+    assert run.recorder.downloads == []
+    assert list(run.ctx.layers_dir.iterdir()) == []
+
+
+def test_a_ca_setting_naming_no_file_is_refused_before_anything(tmp_path: Path) -> None:
+    run = _app(tmp_path, REQS, {})
+    with pytest.raises(errors.CaSettingInvalid):
+        run.build(SSL_CERT_FILE=str(tmp_path / "missing.pem"))
     assert run.recorder.commands == []
     assert run.recorder.downloads == []
     assert list(run.ctx.layers_dir.iterdir()) == []
