@@ -13,12 +13,11 @@ the build-time prefix that sysconfig and friends remember, compile the standard 
 missing bytecode, write the env files, and last the manifest of every file
 (`layers.manifest`), without which a restored layer is not complete.
 
-Bytecode uses `checked-hash` invalidation: layers are read-only at run time and the lifecycle
-resets every mtime to 1980, so timestamp-based pycs would always look stale and be recompiled in
-memory on each start. `checked-hash` pycs stay valid whatever the mtimes, and, unlike
-`unchecked-hash`, can never run stale code if a later step patches a stdlib file; checking costs
-one hash of the source per import. Hash-based pycs already in an archive (Heroku ships
-`unchecked-hash` ones) are kept.
+Bytecode is `unchecked-hash` (`layers.bytecode`, which says why that is safe): the lifecycle
+exports the layer read-only with 1980 mtimes, where timestamp pycs are always stale and
+checked-hash ones cost a hash of the source per import. It is compiled after the sysconfig
+rewrite, so the rewritten modules get pycs of their new text; an archive's own unchecked-hash
+pycs (Heroku ships them) are kept where they match their source.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes, read_restored_metadata
 from cnb_python.download import RetryPolicy, fetch
 from cnb_python.errors import CommandFailed, RuntimeArchiveInvalid
-from cnb_python.layers import manifest
+from cnb_python.layers import bytecode, manifest
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import target_reasons
 from cnb_python.offline import vendored_runtime
@@ -49,10 +48,10 @@ LAYER_NAME = "python"
 # Bump when the layer's contents or env change in a way old layers lack.
 # 2: no timestamp pycs (compileall's own imports left 42 that went stale on new mtimes).
 # 3: the manifest (`layers.manifest`) that makes the completeness check meaningful.
-LAYER_VERSION = "3"
+# 4: unchecked-hash pycs for the standard library (were checked-hash).
+LAYER_VERSION = "4"
 TYPES = LayerTypes(launch=True, build=True, cache=True)
-# 1980-01-01T00:00:01Z: the lifecycle's normalised mtime, and >= 1980 for zip timestamps.
-SOURCE_DATE_EPOCH = "315532801"
+SOURCE_DATE_EPOCH = bytecode.SOURCE_DATE_EPOCH
 # Settings of the user's platform env that the download honours even under clear-env.
 _DOWNLOAD_SETTINGS = (
     "HTTPS_PROXY",
@@ -360,61 +359,12 @@ def relocate_sysconfig(layer_dir: Path, series: str) -> list[Path]:
 # --- bytecode ---------------------------------------------------------------------------------
 
 
-def _needs_bytecode(source: Path, cache_tag: str) -> bool:
-    pyc = source.parent / "__pycache__" / f"{source.stem}.{cache_tag}.pyc"
-    try:
-        with pyc.open("rb") as handle:
-            header = handle.read(8)
-    except OSError:
-        return True
-    # PEP 552: bit 0 of the flags word marks a hash-based pyc.
-    return len(header) < 8 or not int.from_bytes(header[4:8], "little") & 1
-
-
 def compile_stdlib(layer_dir: Path, series: str, env: Mapping[str, str]) -> int:
-    """Compile the standard library's sources that lack a hash-based pyc. Returns how many."""
-    stdlib = layer_dir / "lib" / f"python{series}"
-    cache_tag = "cpython-" + series.replace(".", "")
-    missing = [
-        source
-        for source in sorted(stdlib.rglob("*.py"))
-        if "site-packages" not in source.relative_to(stdlib).parts
-        # A name with a line break is no importable module, and would split the list below.
-        and "\n" not in source.name
-        and "\r" not in source.name
-        and _needs_bytecode(source, cache_tag)
-    ]
-    if not missing:
-        return 0
-    # -qq: test data files with deliberate syntax errors (lib2to3's) are not worth a line
-    # each; -W ignore: neither are their SyntaxWarnings. A file that does not compile is
-    # simply compiled in memory at import, so compileall's exit status is not fatal. The list
-    # goes on stdin (`-i -`), not in a temporary file a killed build would leave behind.
-    # -f: compileall's own imports (argparse, shutil, re, ...) write timestamp pycs before it
-    # reaches them, which it would then take as up to date. Those go stale as soon as mtimes
-    # change (the restorer gives restored files new ones, the exporter 1980), so the app's
-    # Python would rewrite them during a build (a new python layer digest on every rebuild)
-    # and recompile them at every start in the image.
-    proc.run_python(
+    """Give the standard library's sources unchecked-hash pycs where they lack current ones
+    (`layers.bytecode`). Returns how many were compiled."""
+    return bytecode.compile_tree(
         layer_dir / "bin" / "python",
-        [
-            "-W",
-            "ignore",
-            "-m",
-            "compileall",
-            "-qq",
-            # One worker per core: compiling ~700 modules is most of a fresh install.
-            "-j",
-            "0",
-            "--invalidation-mode",
-            "checked-hash",
-            "-f",
-            "-i",
-            "-",
-        ],
-        env={**env, "SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH") or SOURCE_DATE_EPOCH},
-        capture=True,
-        check=False,
-        stdin="".join(f"{path}\n" for path in missing),
+        [layer_dir / "lib" / f"python{series}"],
+        env,
+        skip=("site-packages",),
     )
-    return sum(1 for source in missing if not _needs_bytecode(source, cache_tag))

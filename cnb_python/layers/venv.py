@@ -17,7 +17,9 @@ make that quick. The log names every reason.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
@@ -27,6 +29,7 @@ from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import CommandFailed, DiskFull, VenvCreateFailed
+from cnb_python.layers import bytecode
 from cnb_python.layers import python as python_layer
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import runtime_reasons, target_reasons
@@ -37,12 +40,14 @@ from cnb_python.managers.base import (
     Tool,
     settings_digest,
 )
+from cnb_python.managers.pip_sync import RebuildNeeded
 from cnb_python.output import Output
 from cnb_python.resolve import Resolution
 
 LAYER_NAME = "venv"
 # Bump when the layer's contents or env change in a way old layers lack.
-LAYER_VERSION = "1"
+# 2: unchecked-hash pycs, compiled once by `layers.bytecode` (were the installers' checked-hash).
+LAYER_VERSION = "2"
 TYPES = LayerTypes(launch=True, build=True, cache=True)
 WHAT = "virtual environment"
 
@@ -61,6 +66,8 @@ class VenvMetadata(LayerMetadata):
     files: str  # JSON object {name: sha256}, sorted: metadata values must be strings
     index_settings: str  # keyed digest of the index settings (managers.base), "" when none
     options: str = ""  # e.g. "groups=dev,test"
+    # pip: a digest of what an in-place update needs unchanged (file options, index settings).
+    sync_options: str = ""
 
 
 def metadata_for(
@@ -73,6 +80,10 @@ def metadata_for(
     settings_key: bytes,
 ) -> VenvMetadata:
     inputs = manager.key_inputs(env)
+    index = settings_digest(inputs.settings, settings_key)
+    sync = ""
+    if inputs.sync_options:
+        sync = hashlib.sha256(f"{inputs.sync_options}\n{index}".encode()).hexdigest()
     return VenvMetadata(
         layer_version=LAYER_VERSION,
         manager=manager.name,
@@ -85,8 +96,9 @@ def metadata_for(
         distro_version=ctx.target.distro_version,
         stack_id=resolution.stack_id,
         files=json.dumps(dict(sorted(inputs.files.items())), separators=(",", ":")),
-        index_settings=settings_digest(inputs.settings, settings_key),
+        index_settings=index,
         options=inputs.options,
+        sync_options=sync,
     )
 
 
@@ -126,9 +138,10 @@ def input_reasons(cached: VenvMetadata, new: VenvMetadata) -> list[str]:
 
 
 def invalidation_reasons(
-    cached: VenvMetadata, new: VenvMetadata, *, syncs_in_place: bool = False
+    cached: VenvMetadata, new: VenvMetadata, *, syncs_in_place: bool = False, blocker: str = ""
 ) -> list[str]:
-    """Every reason the cached venv does not fit this build; empty when it can be reused."""
+    """Every reason the cached venv does not fit this build; empty when it can be reused.
+    `blocker`: why this build's files cannot be updated in place, told with their changes."""
     reasons: list[str] = []
     if cached.layer_version != new.layer_version:
         reasons.append("the buildpack now lays out the virtual environment differently")
@@ -141,7 +154,14 @@ def invalidation_reasons(
     reasons.extend(runtime_reasons(cached, new))
     reasons.extend(target_reasons(cached, new, stacks=(cached.stack_id, new.stack_id)))
     if not syncs_in_place:
-        reasons.extend(input_reasons(cached, new))
+        changed = input_reasons(cached, new)
+        reasons.extend(changed)
+        if changed and blocker:
+            reasons.append(f"it cannot be updated in place: {blocker}")
+    elif cached.sync_options != new.sync_options:
+        reasons.append(
+            "the options in the requirements files or the package index settings changed"
+        )
     return reasons
 
 
@@ -163,29 +183,36 @@ def install_venv(
     `settings_key` keys the digest of the index settings (`managers.base.settings_digest`)."""
     installer_version = tools[manager.installer].version
     new = metadata_for(ctx, resolution, manager, installer_version, env, settings_key=settings_key)
-    syncs = manager.syncs_in_place
+    blocker = manager.key_inputs(env).sync_blocker
+    syncs = manager.syncs_in_place and not blocker
 
     def install(venv: Path) -> None:
         _create(ctx.layers_dir, venv, resolution, env, output)
         apply_layer_for_build(env, venv)
         manager.install(InstallJob(ctx.app_dir, venv, tools, env, output))
         _remove_installer_lock(venv)
+        _compile(venv, resolution, env, output)
 
     def refresh(venv: Path, cached: VenvMetadata) -> None:
-        if syncs:
-            changes = input_reasons(cached, new)
-            why = "; ".join(changes) if changes else "nothing changed, expecting no changes"
-            output.step(f"Syncing the virtual environment with {manager.name}: {why}")
+        changes = tuple(input_reasons(cached, new)) if syncs else ()
         apply_layer_for_build(env, venv)
-        manager.refresh(InstallJob(ctx.app_dir, venv, tools, env, output))
-        _remove_installer_lock(venv)
+        try:
+            ran = manager.refresh(InstallJob(ctx.app_dir, venv, tools, env, output, changes))
+        except RebuildNeeded as rebuild:
+            output.discarding(WHAT, [rebuild.reason])
+            _empty(venv)
+            install(venv)
+            return
+        if ran:
+            _remove_installer_lock(venv)
+            _compile(venv, resolution, env, output)
 
     return reuse_or_install(
         ctx.layers_dir,
         LAYER_NAME,
         TYPES,
         new,
-        partial(invalidation_reasons, syncs_in_place=syncs),
+        partial(invalidation_reasons, syncs_in_place=syncs, blocker=blocker),
         what=WHAT,
         previous=lambda _: WHAT,
         complete=_looks_complete,
@@ -194,6 +221,22 @@ def install_venv(
         refresh=refresh,
         output=output,
     )
+
+
+def _empty(venv: Path) -> None:
+    for entry in venv.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def _compile(venv: Path, resolution: Resolution, env: Mapping[str, str], output: Output) -> None:
+    """Unchecked-hash pycs for everything installed into site-packages (`layers.bytecode`)."""
+    site_packages = venv / "lib" / f"python{resolution.series}" / "site-packages"
+    compiled = bytecode.compile_tree(venv / "bin" / "python", [site_packages], env)
+    if compiled:
+        output.detail(f"Compiled bytecode for {compiled} modules")
 
 
 def _remove_installer_lock(venv: Path) -> None:

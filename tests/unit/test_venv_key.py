@@ -220,3 +220,17 @@ def test_tool_layer_key_names_every_change() -> None:
     ]
     assert pip_layer.read_pin("poetry") == "2.5.1"
     assert pip_layer.read_pin("pipenv") == "2026.10.3"
+
+
+def test_pip_updates_in_place_unless_its_options_change_or_a_line_blocks_it() -> None:
+    new = BASE.model_copy(update={"files": json.dumps({"requirements.txt": "9" * 64})})
+    assert invalidation_reasons(BASE, new, syncs_in_place=True) == []
+    options = new.model_copy(update={"sync_options": "1" * 64})
+    assert invalidation_reasons(BASE, options, syncs_in_place=True) == [
+        "the options in the requirements files or the package index settings changed"
+    ]
+    blocked = invalidation_reasons(BASE, new, blocker="requirements.txt:3 names a local directory")
+    assert blocked[-1] == (
+        "it cannot be updated in place: requirements.txt:3 names a local directory"
+    )
+    assert invalidation_reasons(BASE, BASE, blocker="anything") == []
