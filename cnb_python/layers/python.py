@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -48,7 +49,7 @@ LAYER_NAME = "python"
 # Bump when the layer's contents or env change in a way old layers lack.
 # 2: no timestamp pycs (compileall's own imports left 42 that went stale on new mtimes).
 # 3: the manifest (`layers.manifest`) that makes the completeness check meaningful.
-# 4: unchecked-hash pycs for the standard library (were checked-hash).
+# 4: unchecked-hash pycs for the standard library (were checked-hash); no pip of the archive.
 LAYER_VERSION = "4"
 TYPES = LayerTypes(launch=True, build=True, cache=True)
 SOURCE_DATE_EPOCH = bytecode.SOURCE_DATE_EPOCH
@@ -232,6 +233,7 @@ def _install(
             where=f"in the {LAYER_NAME} layer",
         )
     _ensure_commands(layer_dir, resolution, shown)
+    drop_bundled_pip(layer_dir, resolution.series)
     relocate_sysconfig(layer_dir, resolution.series)
     layer_env = _layer_env(layer_dir, resolution.series)
     layer_env.write(layer_dir)
@@ -260,6 +262,30 @@ def _ensure_commands(layer_dir: Path, resolution: Resolution, url: str) -> None:
         link = bin_dir / name
         if not link.exists() and not link.is_symlink():
             link.symlink_to(target)
+
+
+def drop_bundled_pip(layer_dir: Path, series: str) -> list[str]:
+    """Remove the archive's own pip (python-build-standalone ships one): its `bin/pip*` would
+    come first on the launch PATH and on later buildpacks' (the python layer's `bin` precedes
+    the pip layer's), an unpinned pip in the image. `ensurepip` and its bundled wheel stay:
+    the pip layer installs from that wheel, and `python -m venv` with pip needs it. Returns
+    what was removed, relative to the layer."""
+    removed = []
+    site_packages = layer_dir / "lib" / f"python{series}" / "site-packages"
+    candidates = [
+        *(layer_dir / "bin").glob("pip*"),
+        site_packages / "pip",
+        *site_packages.glob("pip-*.dist-info"),
+    ]
+    for path in candidates:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.is_symlink() or path.exists():
+            path.unlink()
+        else:
+            continue
+        removed.append(path.relative_to(layer_dir).as_posix())
+    return sorted(removed)
 
 
 def _layer_env(layer_dir: Path, series: str) -> LayerEnv:

@@ -346,3 +346,37 @@ def test_dev_mirror_catalog_installs_offline_through_file_urls(
     layer = python_layer.install_python(ctx, resolution, env, Output(log, log), {})
     assert (layer / "bin" / "python").exists()
     assert f"- Using cached Python {archive.version}" not in log.getvalue()
+
+
+def test_the_archives_own_pip_is_removed_and_ensurepip_kept(
+    builds: Builds, served_dir: Path, runtime_archives: RuntimeArchives
+) -> None:
+    # As python-build-standalone ships it: bin/pip* and a pip in site-packages.
+    base = runtime_archives.get()
+    series = ".".join(base.version.split(".")[:2])
+    buffer = io.BytesIO()
+    with tarfile.open(base.path) as source, tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for member in source.getmembers():
+            tar.addfile(member, source.extractfile(member) if member.isfile() else None)
+        added = {
+            "python/bin/pip": b"#!/bin/sh\necho unpinned\n",
+            "python/bin/pip3": b"#!/bin/sh\necho unpinned\n",
+            f"python/bin/pip{series}": b"#!/bin/sh\necho unpinned\n",
+            f"python/lib/python{series}/site-packages/pip/__init__.py": b"",
+            f"python/lib/python{series}/site-packages/pip-24.0.dist-info/RECORD": b"",
+        }
+        for name, data in added.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), 0o755
+            tar.addfile(info, io.BytesIO(data))
+    (served_dir / "with-pip.tar.gz").write_bytes(buffer.getvalue())
+    digest = hashlib.sha256(buffer.getvalue()).hexdigest()
+    with_pip = RuntimeArchive(
+        served_dir / "with-pip.tar.gz", digest, "tar.gz", 1, base.version, base.arch, "standalone"
+    )
+    write_catalog(builds.catalog, _both(with_pip, builds.server.url("with-pip.tar.gz")), STACKS)
+    layer = builds.build(base.version)
+    assert not list((layer / "bin").glob("pip*"))
+    site_packages = layer / "lib" / f"python{series}" / "site-packages"
+    assert not list(site_packages.glob("pip*"))
+    assert list((layer / "lib" / f"python{series}" / "ensurepip" / "_bundled").glob("pip-*.whl"))

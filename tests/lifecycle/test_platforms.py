@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
+from cnb_python.layers.pip import read_pin
 from tests.lifecycle.conftest import (
     PYTHON_ID,
     Buildpacks,
@@ -136,4 +137,16 @@ def test_a_later_buildpack_runs_the_apps_python_and_imports_its_packages(
     assert f"uses-cpython: python is {venv}/bin/python" in log, log
     assert "uses-cpython: running Python 3." in log
     assert f"uses-cpython: imported six from {venv}/lib/" in log, log
+    # The pinned pip of the pip layer, not one of the runtime archive's.
+    pip_layer = f"/layers/{PYTHON_ID.replace('/', '_')}/pip"
+    assert f"uses-cpython: pip is {pip_layer}/bin/pip\n" in log, log
+    assert f"uses-cpython: pip says pip {read_pin('pip')}\n" in log, log
     _runs(platform.run(["/cnb/process/web"]).stdout)
+    # At launch, no pip in any layer: whatever `pip` resolves to is not ours.
+    found = platform.run(
+        ["/cnb/lifecycle/launcher", "sh", "-c", "command -v pip; command -v pip3; true"]
+    )
+    assert found.returncode == 0, found.stderr
+    assert not [line for line in found.stdout.splitlines() if line.startswith("/layers/")], (
+        found.stdout
+    )
