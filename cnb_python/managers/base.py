@@ -103,6 +103,12 @@ class Tool:
     def command(self, *args: str | Path) -> list[str]:
         return [*self.argv, *(str(arg) for arg in args)]
 
+    def command_under(self, python: Path, *args: str | Path) -> list[str]:
+        """For a tool that is a Python program run by its path (`python -I <pip dir>`): the
+        same command with another interpreter. `pip --python X` does exactly this itself,
+        after starting and importing pip once more under the first one."""
+        return [str(python), *self.argv[1:], *(str(arg) for arg in args)]
+
     def run_env(self, env: Mapping[str, str]) -> dict[str, str]:
         """The build env for a run of this tool: without `PYTHON*` variables, as for every
         Python the buildpack runs for itself (`proc.isolated_env`), then the tool's own."""

@@ -1,7 +1,8 @@
 """pip apps: `requirements.txt`, or the project itself (`pip install .`).
 
-pip runs from its build-only tool layer against the venv from outside
-(`pip --python <venv>/bin/python`), so the venv, which is exported, never holds pip. With
+pip runs from its build-only tool layer against the venv from outside (by the venv's
+interpreter, as `pip --python <venv>/bin/python` would), so the venv, which is exported, never
+holds pip. With
 `BP_PYTHON_INSTALLER=uv`, `uv pip install --python <venv>/bin/python` does the same job
 faster; everything else (key, reuse, layers) is identical.
 
@@ -18,6 +19,7 @@ dependencies, which the key does cover.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,10 +110,11 @@ class PipManager:
         if self.installer == "uv":
             argv = tool.command("pip", command, "--python", job.python, *args)
         else:
+            # Run by the venv's interpreter, as `--python` would (`Tool.command_under`).
             # --no-compile: the venv layer compiles once, in parallel (`layers.bytecode`).
-            argv = tool.command(
-                "--python", job.python, "install", "--no-input", "--progress-bar", "off",
-                "--no-compile", *args,
+            argv = tool.command_under(
+                job.python, "install", "--no-input", "--progress-bar", "off", "--no-compile",
+                *args,
             )  # fmt: skip
         try:
             proc.run(argv, env=tool.run_env(job.env), cwd=job.app_dir, output=job.output)
@@ -151,13 +154,16 @@ class PipManager:
         site_packages = next(job.venv.glob("lib/python*/site-packages"))
         env = self._marker_env(job)
         requirement = str(self.requirements.relative_to(self.app_dir))
+        before = pip_sync.read_installed(site_packages)
         try:
             if self.installer == "uv" and pip_sync.lists_everything(
-                found.requirements, pip_sync.read_installed(site_packages), env
+                found.requirements, before, env
             ):
                 self._run(job, [requirement], command="sync")
-            else:
+            elif found.hashes:
                 self._run(job, ["--requirement", requirement])
+            else:
+                self._install_unsatisfied(job, found, before, env)
         except DependencyInstallFailed as failed:
             # Perhaps the reused venv's fault: a fresh one says whether the files are.
             raise pip_sync.RebuildNeeded(
@@ -173,6 +179,27 @@ class PipManager:
             self._uninstall(job, extra)
         self._verify(job, found, site_packages, env)
 
+    def _install_unsatisfied(
+        self,
+        job: InstallJob,
+        found: pip_sync.Plan,
+        installed: Mapping[str, pip_sync.Installed],
+        env: Mapping[str, str],
+    ) -> None:
+        """Install only what the venv does not satisfy, with the files' options (index URLs
+        and the like), from a file of those lines outside the app."""
+        todo = pip_sync.unsatisfied(found.requirements, installed, env)
+        if not todo:
+            return
+        lines = [*found.options, *(str(r) for r in todo)]
+        job.output.detail(f"Installing what the venv lacks: {', '.join(map(str, todo))}")
+        with tempfile.NamedTemporaryFile(
+            "w", prefix="cnb-python-update-", suffix=".txt", encoding="utf-8"
+        ) as listed:
+            listed.write("".join(f"{line}\n" for line in lines))
+            listed.flush()
+            self._run(job, ["--requirement", listed.name])
+
     def _marker_env(self, job: InstallJob) -> dict[str, str]:
         done = proc.run_python(job.python, ["-c", pip_sync.MARKER_ENV_SCRIPT], env=job.env,
                                capture=True)  # fmt: skip
@@ -184,7 +211,7 @@ class PipManager:
         if self.installer == "uv":
             argv = tool.command("pip", "uninstall", "--python", job.python, *names)
         else:
-            argv = tool.command("--python", job.python, "uninstall", "--yes", *names)
+            argv = tool.command_under(job.python, "uninstall", "--yes", *names)
         try:
             proc.run(argv, env=tool.run_env(job.env), cwd=job.app_dir, output=job.output)
         except CommandFailed as error:
@@ -200,7 +227,7 @@ class PipManager:
         if self.installer == "uv":
             argv = tool.command("pip", "check", "--python", job.python)
         else:
-            argv = tool.command("--python", job.python, "check")
+            argv = tool.command_under(job.python, "check")
         checked = proc.run(
             argv, env=tool.run_env(job.env), cwd=job.app_dir, capture=True, check=False
         )

@@ -4,9 +4,10 @@ pip only adds to a venv, so a changed `requirements.txt` used to rebuild it from
 the files hold nothing but requirements on names from the index (pins, ranges, extras,
 markers, hashes, and options that stay the same), the venv can be made to match instead:
 
-1. the installer installs the files into the reused venv (`pip install -r`: what is new or
-   changed; `uv pip sync` when the files already list every dependency, else
-   `uv pip install -r`);
+1. the installer installs into the reused venv what the installed distributions do not
+   already satisfy (`unsatisfied`: a new or changed line; given with the files' options, or
+   the files themselves when they carry hashes), or, with uv and files that list every
+   dependency, `uv pip sync` of the files; nothing when all is satisfied (a removed line);
 2. what the requirements no longer need is uninstalled: the closure of the files'
    requirements over the installed distributions' `Requires-Dist` (markers evaluated for the
    venv's interpreter) is what stays (`needed`);
@@ -82,12 +83,14 @@ class Plan:
     requirements: tuple[Requirement, ...] = ()
     options: tuple[str, ...] = ()  # option lines other than includes, sorted
     blocker: str = ""  # why the venv cannot be updated in place; "" when it can
+    hashes: bool = False  # a line carries `--hash`: the installer gets the files themselves
 
 
 def plan(files: Mapping[str, str]) -> Plan:
     """`files`: each requirements file's name (for messages) and text, includes followed."""
     requirements: list[Requirement] = []
     options: set[str] = set()
+    hashes = False
     for name, text in files.items():
         for number, line in logical_lines(text):
             where = f"{name}:{number}"
@@ -100,6 +103,7 @@ def plan(files: Mapping[str, str]) -> Plan:
             if line.startswith("-"):
                 options.add(" ".join(line.split()))
                 continue
+            hashes = hashes or "--hash" in line
             try:
                 requirement = Requirement(_REQUIREMENT_OPTIONS.sub("", line))
             except InvalidRequirement:
@@ -107,7 +111,7 @@ def plan(files: Mapping[str, str]) -> Plan:
             if requirement.url:
                 return Plan(blocker=f"{where} is a URL, VCS or local requirement")
             requirements.append(requirement)
-    return Plan(tuple(requirements), tuple(sorted(options)))
+    return Plan(tuple(requirements), tuple(sorted(options)), hashes=hashes)
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,21 @@ def needed(
             if applies(dependency, env, extras):
                 pending.append(dependency)
     return keep, problems
+
+
+def unsatisfied(
+    requirements: Sequence[Requirement], installed: Mapping[str, Installed], env: Mapping[str, str]
+) -> list[Requirement]:
+    """The requirements that the installed distributions do not meet, with everything they
+    need: what the installer has to be given (the rest is already in place)."""
+    missing = []
+    for requirement in requirements:
+        if not applies(requirement, env, ()):
+            continue
+        _, problems = needed([requirement], installed, env)
+        if problems:
+            missing.append(requirement)
+    return missing
 
 
 def lists_everything(

@@ -79,3 +79,16 @@ def test_installed_distributions_are_read_from_their_metadata(tmp_path: Path) ->
         "Metadata-Version: 2.1\nName: Foo_Bar\nVersion: 1.0\nRequires-Dist: six\n\nbody\n"
     )
     assert pip_sync.read_installed(tmp_path) == {"foo-bar": Installed("foo-bar", "1.0", ("six",))}
+
+
+def test_only_what_the_venv_does_not_satisfy_is_installed() -> None:
+    installed = {"a": Installed("a", "1", ("b>=2",)), "b": Installed("b", "1")}
+    requirements = [Requirement("a==1"), Requirement("c"), Requirement("d; os_name == 'nt'")]
+    # a's dependency is too old, c is absent, d does not apply here.
+    assert [
+        str(r) for r in pip_sync.unsatisfied(requirements, installed, ENV | {"os_name": "posix"})
+    ] == [
+        "a==1",
+        "c",
+    ]
+    assert pip_sync.unsatisfied([Requirement("b<2")], installed, ENV) == []
