@@ -27,6 +27,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from cnb_python import proc
@@ -234,6 +235,12 @@ def _install(
         )
     _ensure_commands(layer_dir, resolution, shown)
     drop_bundled_pip(layer_dir, resolution.series)
+    dropped = drop_unneeded(layer_dir, resolution.series)
+    if dropped.files:
+        output.detail(
+            f"Removed {dropped.files} files no app run needs ({dropped.bytes / 1048576:.1f} MiB: "
+            "test suites, static libpython, optimised-level pycs)"
+        )
     relocate_sysconfig(layer_dir, resolution.series)
     layer_env = _layer_env(layer_dir, resolution.series)
     layer_env.write(layer_dir)
@@ -286,6 +293,56 @@ def drop_bundled_pip(layer_dir: Path, series: str) -> list[str]:
             continue
         removed.append(path.relative_to(layer_dir).as_posix())
     return sorted(removed)
+
+
+# CPython's own test packages: what `configure --disable-test-modules` leaves out (TESTSUBDIRS
+# of Makefile.pre.in, across 3.8 to 3.14), relative to lib/pythonX.Y.
+TEST_PACKAGES = (
+    "test",
+    "idlelib/idle_test",
+    "tkinter/test",
+    "lib2to3/tests",
+    "ctypes/test",
+    "distutils/tests",
+    "unittest/test",
+    "sqlite3/test",
+    "bsddb/test",
+)
+
+
+@dataclass(frozen=True)
+class Dropped:
+    files: int = 0
+    bytes: int = 0
+
+
+def drop_unneeded(layer_dir: Path, series: str) -> Dropped:
+    """Remove what no app run needs, only where CPython documents it as optional
+    (docs/runtime-contents.md lists each and why):
+
+    - the test packages (`configure --disable-test-modules`);
+    - the static libpython (`configure --without-static-libpython`), when a shared one is
+      there to link and embed against;
+    - `.opt-1.pyc` / `.opt-2.pyc` bytecode: a cache for `-O`/`-OO` runs, which compile from
+      source when it is absent (the import system's cached bytecode rules).
+    """
+    stdlib = layer_dir / "lib" / f"python{series}"
+    paths: list[Path] = [stdlib / name for name in TEST_PACKAGES]
+    if list((layer_dir / "lib").glob(f"libpython{series}*.so*")):
+        paths += (layer_dir / "lib").glob(f"libpython{series}*.a")
+        paths += stdlib.glob(f"config-{series}*/libpython{series}*.a")
+    paths += (p for p in stdlib.rglob("*.opt-[12].pyc") if p.parent.name == "__pycache__")
+    files = size = 0
+    for path in paths:
+        if path.is_symlink() or path.is_file():
+            files, size = files + 1, size + path.lstat().st_size
+            path.unlink()
+        elif path.is_dir():
+            for entry in path.rglob("*"):
+                if entry.is_symlink() or entry.is_file():
+                    files, size = files + 1, size + entry.lstat().st_size
+            shutil.rmtree(path)
+    return Dropped(files, size)
 
 
 def _layer_env(layer_dir: Path, series: str) -> LayerEnv:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import subprocess
 import tarfile
 import time
@@ -348,7 +349,7 @@ def test_dev_mirror_catalog_installs_offline_through_file_urls(
     assert f"- Using cached Python {archive.version}" not in log.getvalue()
 
 
-def test_the_archives_own_pip_is_removed_and_ensurepip_kept(
+def test_the_archives_own_pip_and_what_no_run_needs_are_removed(
     builds: Builds, served_dir: Path, runtime_archives: RuntimeArchives
 ) -> None:
     # As python-build-standalone ships it: bin/pip* and a pip in site-packages.
@@ -364,6 +365,12 @@ def test_the_archives_own_pip_is_removed_and_ensurepip_kept(
             f"python/bin/pip{series}": b"#!/bin/sh\necho unpinned\n",
             f"python/lib/python{series}/site-packages/pip/__init__.py": b"",
             f"python/lib/python{series}/site-packages/pip-24.0.dist-info/RECORD": b"",
+            # What CPython documents as optional (python_layer.drop_unneeded).
+            f"python/lib/python{series}/test/test_os.py": b"",
+            f"python/lib/python{series}/unittest/test/test_case.py": b"",
+            f"python/lib/python{series}/config-{series}-x86_64-linux-gnu/libpython{series}.a": b"x",
+            f"python/lib/python{series}/__pycache__/os.cpython-{series.replace('.', '')}"
+            ".opt-1.pyc": b"x",
         }
         for name, data in added.items():
             info = tarfile.TarInfo(name)
@@ -379,4 +386,17 @@ def test_the_archives_own_pip_is_removed_and_ensurepip_kept(
     assert not list((layer / "bin").glob("pip*"))
     site_packages = layer / "lib" / f"python{series}" / "site-packages"
     assert not list(site_packages.glob("pip*"))
-    assert list((layer / "lib" / f"python{series}" / "ensurepip" / "_bundled").glob("pip-*.whl"))
+    stdlib = layer / "lib" / f"python{series}"
+    assert list((stdlib / "ensurepip" / "_bundled").glob("pip-*.whl"))
+    assert not (stdlib / "test").exists()
+    assert not (stdlib / "unittest" / "test").exists()
+    assert (stdlib / "unittest" / "case.py").is_file()
+    assert not list(stdlib.glob("config-*/*.a"))
+    assert not list(stdlib.glob("__pycache__/*.opt-1.pyc"))
+    assert list(stdlib.glob("__pycache__/os.*.pyc"))
+    assert re.search(
+        r"^  Removed \d+ files no app run needs \(\d+\.\d MiB: test suites, static libpython, "
+        r"optimised-level pycs\)$",
+        builds.log.getvalue(),
+        re.MULTILINE,
+    )
