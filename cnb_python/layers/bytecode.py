@@ -11,7 +11,7 @@ afterwards, which recompiles each source whose pyc does not carry that very sour
 Which code gets them: the runtime's standard library (the python layer) and everything
 installed into the venv's site-packages, wheels, locks and non-editable local packages alike
 (their files are copies in the layer). Not the app's own code, nor editable installs, whose
-code *is* the app directory: see docs/bytecode.md for why.
+code *is* the app directory: see docs/image.md for why.
 
 Once, in parallel: the installers are told not to compile (`pip --no-compile`, no
 `--compile-bytecode` for uv, no `--compile` for Poetry), and `compileall -j 0` compiles the

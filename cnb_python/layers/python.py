@@ -306,7 +306,6 @@ TEST_PACKAGES = (
     "distutils/tests",
     "unittest/test",
     "sqlite3/test",
-    "bsddb/test",
 )
 
 
@@ -318,7 +317,7 @@ class Dropped:
 
 def drop_unneeded(layer_dir: Path, series: str) -> Dropped:
     """Remove what no app run needs, only where CPython documents it as optional
-    (docs/runtime-contents.md lists each and why):
+    (docs/image.md lists each and why):
 
     - the test packages (`configure --disable-test-modules`);
     - the static libpython (`configure --without-static-libpython`), when a shared one is

@@ -158,7 +158,8 @@ def invalidation_reasons(
         reasons.extend(changed)
         if changed and blocker:
             reasons.append(f"it cannot be updated in place: {blocker}")
-    elif cached.sync_options != new.sync_options:
+    elif cached.sync_options != new.sync_options and cached.layer_version == new.layer_version:
+        # (A layer of another layout is rebuilt anyway, and older ones recorded no options.)
         reasons.append(
             "the options in the requirements files or the package index settings changed"
         )

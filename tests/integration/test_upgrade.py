@@ -35,7 +35,10 @@ VENV_LAYOUT_CHANGED = (
     r"^- Discarding cached virtual environment: "
     r"the buildpack now lays out the virtual environment differently$"
 )
-CHANGED_LAYOUTS = {"python": "discarded", "venv": "discarded"}
+PIP_LAYOUT_CHANGED = (
+    r"^- Discarding cached pip(?: \S+)?: the buildpack now lays out the pip layer differently$"
+)
+CHANGED_LAYOUTS = {"python": "discarded", "pip": "discarded", "venv": "discarded"}
 # How each cached layer names itself in "Using cached ..." / "Discarding cached ..." lines.
 LOG_NAMES = {
     "python": r"Python \S+",
@@ -148,11 +151,13 @@ def test_upgrade_from_the_previous_release_and_roll_back(
     assert f"cnb-python/python@{__version__} passed" in log
     assert code_version(app) == __version__
     decisions = assert_each_layer_reused_or_discarded(log, cached_before)
-    # The python and venv layers' layouts changed between these releases (unchecked-hash pycs):
+    # The python, pip and venv layers' layouts changed between these releases (unchecked-hash
+    # pycs):
     # they are rebuilt, saying why, and everything else is reused.
     assert decisions == {**dict.fromkeys(cached_before, "reused"), **CHANGED_LAYOUTS}, log
     assert re.search(PYTHON_LAYOUT_CHANGED, log, re.MULTILINE), log
     assert re.search(VENV_LAYOUT_CHANGED, log, re.MULTILINE), log
+    assert re.search(PIP_LAYOUT_CHANGED, log, re.MULTILINE), log
     assert f"- Discarding cached layer old-thing: {STALE_REASON}" in log
     # Left alone, the lifecycle would only have ignored it ("not kept"), after restoring it.
     assert "Layer old-thing" not in log
