@@ -231,11 +231,10 @@ class PipManager:
         checked = proc.run(
             argv, env=tool.run_env(job.env), cwd=job.app_dir, capture=True, check=False
         )
+        label = "uv pip check" if self.installer == "uv" else "pip check"
         if checked.returncode != 0:
             said = " ".join((checked.stdout + checked.stderr).split())[:300]
-            raise pip_sync.RebuildNeeded(
-                f"`{self.installer} check` failed after the update: {said}"
-            )
+            raise pip_sync.RebuildNeeded(f"`{label}` failed after the update: {said}")
         installed = pip_sync.read_installed(site_packages)
         keep, problems = pip_sync.needed(found.requirements, installed, env)
         extra = sorted(set(installed) - keep)
@@ -245,6 +244,5 @@ class PipManager:
                 "after the update, " + "; ".join([*problems, *unrequested][:5])
             )
         job.output.detail(
-            f"Checked: `{self.installer} check` passes, {len(keep)} packages, each one the "
-            "requirements need"
+            f"Checked: `{label}` passes, {len(keep)} packages, each one the requirements need"
         )

@@ -301,3 +301,18 @@ def test_index_settings_reach_the_image_label_only_as_a_keyed_digest(dev_app: De
 
     app.build()  # the same settings and the same cached key: the venv is reused
     assert "- Using cached virtual environment" in app.log
+
+
+def test_uv_syncs_a_fully_pinned_file_in_place(dev_app: DevApps) -> None:
+    app = dev_app("pip_basic", env={"BP_PYTHON_INSTALLER": "uv"})
+    app.build()
+    requirements = app.app / "requirements.txt"
+    requirements.write_text("six==1.17.0\niniconfig==2.0.0\n")  # idna removed, iniconfig added
+    app.rebuild()
+    assert "- Updating the virtual environment in place: requirements.txt changed" in app.log
+    assert re.search(
+        r"Running: \S+/uv pip sync --python \S+/venv/bin/python requirements.txt", app.log
+    )
+    assert "  Checked: `uv pip check` passes, 2 packages, each one the requirements need" in app.log
+    assert app.run(["python", "-c", "import six, iniconfig"]).returncode == 0
+    assert "No module named 'idna'" in app.run(["python", "-c", "import idna"]).stderr
