@@ -204,8 +204,8 @@ def install_venv(
             _empty(venv)
             install(venv)
             return
+        _remove_installer_lock(venv)  # uv leaves it even when `--check` finds nothing to do
         if ran:
-            _remove_installer_lock(venv)
             _compile(venv, resolution, env, output)
 
     return reuse_or_install(

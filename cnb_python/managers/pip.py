@@ -2,9 +2,8 @@
 
 pip runs from its build-only tool layer against the venv from outside (by the venv's
 interpreter, as `pip --python <venv>/bin/python` would), so the venv, which is exported, never
-holds pip. With
-`BP_PYTHON_INSTALLER=uv`, `uv pip install --python <venv>/bin/python` does the same job
-faster; everything else (key, reuse, layers) is identical.
+holds pip. With `BP_PYTHON_INSTALLER=uv`, `uv pip install --python <venv>/bin/python` does the
+same job faster; everything else (key, reuse, layers) is identical.
 
 pip is not a sync tool: it never removes what a file no longer lists. When the requirements
 files name only index packages, a change of them updates the reused venv in place and then
