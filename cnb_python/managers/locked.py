@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from cnb_python import proc
+from cnb_python import proc, trust
 from cnb_python.errors import CommandFailed, LockedInstallFailed
 from cnb_python.managers.base import INDEX_SETTINGS, InstallJob, KeyInputs, index_settings
 from cnb_python.managers.requirements import sha256_file
@@ -42,6 +42,8 @@ class LockedManager:
     lock_command = ""
     key_files: ClassVar[tuple[str, ...]] = ()
     syncs_in_place = False
+    # Poetry retries a certificate failure with back-off for minutes: check the index first.
+    retries_network_errors = False
 
     @property
     def installer(self) -> str:
@@ -67,13 +69,18 @@ class LockedManager:
     def _run(self, job: InstallJob, args: Sequence[str], extra_env: Mapping[str, str]) -> None:
         tool = job.tools[self.name]
         env = {**tool.run_env(job.env), **extra_env}
+        index = trust.index_url(self.name, self.app_dir, env)
+        if self.retries_network_errors:
+            trust.check_certificate(index, env)
         try:
             proc.run(tool.command(*args), env=env, cwd=job.app_dir, output=job.output)
         except CommandFailed as error:
-            # The tool's own output, streamed above, says why; ours only closes it.
-            raise LockedInstallFailed(
+            # The tool's own output, streamed above, says why; ours only closes it, unless the
+            # index shows why (certificate, unreachable, credentials: `trust`).
+            failed = LockedInstallFailed(
                 self.name, error.returncode, self.lock_file, self.lock_command, self.python_version
-            ) from None
+            )
+            raise trust.explain_failure(self.name, index, env) or failed from None
 
 
 def announce_sync(name: str, job: InstallJob) -> None:
@@ -110,6 +117,7 @@ class PoetryManager(LockedManager):
     lock_command = "poetry lock"
     key_files = (PYPROJECT, "poetry.lock")
     syncs_in_place = True
+    retries_network_errors = True
 
     def install(self, job: InstallJob) -> None:
         only = ",".join(("main", *self.groups))

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cnb_python import proc
+from cnb_python import proc, trust
 from cnb_python.errors import CommandFailed, DependencyInstallFailed
 from cnb_python.inputs import DEFAULT_LIMIT, read_whole
 from cnb_python.managers import pip_sync
@@ -115,11 +115,15 @@ class PipManager:
                 job.python, "install", "--no-input", "--progress-bar", "off", "--no-compile",
                 *args,
             )  # fmt: skip
+        env = tool.run_env(job.env)
         try:
-            proc.run(argv, env=tool.run_env(job.env), cwd=job.app_dir, output=job.output)
+            proc.run(argv, env=env, cwd=job.app_dir, output=job.output)
         except CommandFailed as error:
-            # pip's own output was streamed above; our message only closes it.
-            raise DependencyInstallFailed(self.installer, error.returncode, self._files()) from None
+            # pip's own output was streamed above; our message only closes it, unless the
+            # index shows why (certificate, unreachable, credentials: `trust`).
+            index = trust.index_url("pip", self.app_dir, env)
+            failed = DependencyInstallFailed(self.installer, error.returncode, self._files())
+            raise trust.explain_failure(self.installer, index, env) or failed from None
 
     def install(self, job: InstallJob) -> None:
         if self.requirements is not None:
