@@ -31,6 +31,15 @@ VENV_START = ("Creating virtual environment", "Using cached virtual environment"
 class Timed:
     log: list[str] = field(default_factory=list)
     marks: dict[str, float] = field(default_factory=dict)
+    stamps: list[float] = field(default_factory=list)  # when each log line appeared
+
+    def slowest(self, count: int = 5) -> list[tuple[float, str]]:
+        """The `count` longest waits before a log line, with the line before each (what ran)."""
+        gaps = [
+            (self.stamps[i + 1] - self.stamps[i], self.log[i].strip())
+            for i in range(len(self.log) - 1)
+        ]
+        return sorted(gaps, reverse=True)[:count]
 
     def span(self, start: str, end: str) -> float:
         return self.marks[end] - self.marks[start]
@@ -76,6 +85,7 @@ class BenchApp:
             for line in process.stdout:
                 now = time.perf_counter()
                 timed.log.append(line)
+                timed.stamps.append(now)
                 text = line.strip()
                 if text == "[Building]":
                     timed.marks["build"] = now

@@ -25,6 +25,10 @@ What is left out, and why that is safe:
 - `bin/` scripts other than the interpreter and `python-config`: their shebangs name this
   machine's prefix (`pip`, `idle`, `pydoc`, `2to3`, tools installed here).
 
+What is added: the "standalone" layout gets `bin/pip` and `bin/pip3` stand-ins, as
+python-build-standalone ships a pip of its own; they only say they are the archive's pip and
+fail, so a build or launch that reaches one shows (the python layer removes them).
+
 Binaries keep working after relocation because CPython finds its prefix from the executable's
 location. Their `RUNPATH` naming this machine's prefix is overwritten with a path that does not
 exist, so the archives behave like Heroku's (a shared libpython and no rpath): they work only
@@ -278,12 +282,24 @@ def _write_tar(python: HostPython, fileobj: object, top: str, include_python: bo
                 tar.addfile(info, io.BytesIO(data))
             elif info.isdir() or info.issym():
                 tar.addfile(info)
+        if top:
+            for name in ("pip", "pip3"):
+                _add_file(tar, f"{top}bin/{name}", ARCHIVE_PIP, 0o755)
         if include_python and not (prefix / "bin" / "python").exists():
             link = tarfile.TarInfo(top + "bin/python")
             link.type = tarfile.SYMTYPE
             link.linkname = "python3"
             link.mode = 0o777
             tar.addfile(link)
+
+
+ARCHIVE_PIP = b"#!/bin/sh\necho 'the runtime archive'\\''s own pip' >&2\nexit 1\n"
+
+
+def _add_file(tar: tarfile.TarFile, name: str, data: bytes, mode: int) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode = len(data), mode
+    tar.addfile(info, io.BytesIO(data))
 
 
 def _relativise_link(info: tarfile.TarInfo, source: Path, prefix: Path) -> None:

@@ -13,18 +13,18 @@ the build-time prefix that sysconfig and friends remember, compile the standard 
 missing bytecode, write the env files, and last the manifest of every file
 (`layers.manifest`), without which a restored layer is not complete.
 
-Bytecode uses `checked-hash` invalidation: layers are read-only at run time and the lifecycle
-resets every mtime to 1980, so timestamp-based pycs would always look stale and be recompiled in
-memory on each start. `checked-hash` pycs stay valid whatever the mtimes, and, unlike
-`unchecked-hash`, can never run stale code if a later step patches a stdlib file; checking costs
-one hash of the source per import. Hash-based pycs already in an archive (Heroku ships
-`unchecked-hash` ones) are kept.
+Bytecode is `unchecked-hash` (`layers.bytecode`, which says why that is safe): the lifecycle
+exports the layer read-only with 1980 mtimes, where timestamp pycs are always stale and
+checked-hash ones cost a hash of the source per import. It is compiled after the sysconfig
+rewrite, so the rewritten modules get pycs of their new text; an archive's own unchecked-hash
+pycs (Heroku ships them) are kept where they match their source.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,7 +38,7 @@ from cnb_python.cnb.layers import LayerMetadata, LayerTypes, read_restored_metad
 from cnb_python.download import RetryPolicy, fetch
 from cnb_python.errors import CommandFailed, RuntimeArchiveInvalid
 from cnb_python.errors.runtime import archive_version_differs
-from cnb_python.layers import manifest
+from cnb_python.layers import bytecode, manifest
 from cnb_python.layers.declared import CachedLayerDecl
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import target_reasons
@@ -53,10 +53,10 @@ LAYER_NAME = "python"
 # Bump when the layer's contents or env change in a way old layers lack.
 # 2: no timestamp pycs (compileall's own imports left 42 that went stale on new mtimes).
 # 3: the manifest (`layers.manifest`) that makes the completeness check meaningful.
-LAYER_VERSION = "3"
+# 4: unchecked-hash pycs for the standard library (were checked-hash); no pip of the archive.
+LAYER_VERSION = "4"
 TYPES = LayerTypes(launch=True, build=True, cache=True)
-# 1980-01-01T00:00:01Z: the lifecycle's normalised mtime, and >= 1980 for zip timestamps.
-SOURCE_DATE_EPOCH = "315532801"
+SOURCE_DATE_EPOCH = bytecode.SOURCE_DATE_EPOCH
 _SERIES = re.compile(r"^\d+\.\d+$")
 
 
@@ -255,6 +255,13 @@ def _install(
             where=f"in the {LAYER_NAME} layer",
         )
     _ensure_commands(layer_dir, resolution, shown)
+    drop_bundled_pip(layer_dir, resolution.series)
+    dropped = drop_unneeded(layer_dir, resolution.series)
+    if dropped.files:
+        output.detail(
+            f"Removed {dropped.files} files no app run needs ({dropped.bytes / 1048576:.1f} MiB: "
+            "test suites, static libpython, optimised-level pycs)"
+        )
     relocate_sysconfig(layer_dir, resolution.series)
     layer_env = _layer_env(layer_dir, resolution.series)
     layer_env.write(layer_dir)
@@ -283,6 +290,79 @@ def _ensure_commands(layer_dir: Path, resolution: Resolution, url: str) -> None:
         link = bin_dir / name
         if not link.exists() and not link.is_symlink():
             link.symlink_to(target)
+
+
+def drop_bundled_pip(layer_dir: Path, series: str) -> list[str]:
+    """Remove the archive's own pip (python-build-standalone ships one): its `bin/pip*` would
+    come first on the launch PATH and on later buildpacks' (the python layer's `bin` precedes
+    the pip layer's), an unpinned pip in the image. `ensurepip` and its bundled wheel stay:
+    the pip layer installs from that wheel, and `python -m venv` with pip needs it. Returns
+    what was removed, relative to the layer."""
+    removed = []
+    site_packages = layer_dir / "lib" / f"python{series}" / "site-packages"
+    candidates = [
+        *(layer_dir / "bin").glob("pip*"),
+        site_packages / "pip",
+        *site_packages.glob("pip-*.dist-info"),
+    ]
+    for path in candidates:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.is_symlink() or path.exists():
+            path.unlink()
+        else:
+            continue
+        removed.append(path.relative_to(layer_dir).as_posix())
+    return sorted(removed)
+
+
+# CPython's own test packages: what `configure --disable-test-modules` leaves out (TESTSUBDIRS
+# of Makefile.pre.in, across 3.8 to 3.14), relative to lib/pythonX.Y.
+TEST_PACKAGES = (
+    "test",
+    "idlelib/idle_test",
+    "tkinter/test",
+    "lib2to3/tests",
+    "ctypes/test",
+    "distutils/tests",
+    "unittest/test",
+    "sqlite3/test",
+)
+
+
+@dataclass(frozen=True)
+class Dropped:
+    files: int = 0
+    bytes: int = 0
+
+
+def drop_unneeded(layer_dir: Path, series: str) -> Dropped:
+    """Remove what no app run needs, only where CPython documents it as optional
+    (docs/image.md lists each and why):
+
+    - the test packages (`configure --disable-test-modules`);
+    - the static libpython (`configure --without-static-libpython`), when a shared one is
+      there to link and embed against;
+    - `.opt-1.pyc` / `.opt-2.pyc` bytecode: a cache for `-O`/`-OO` runs, which compile from
+      source when it is absent (the import system's cached bytecode rules).
+    """
+    stdlib = layer_dir / "lib" / f"python{series}"
+    paths: list[Path] = [stdlib / name for name in TEST_PACKAGES]
+    if list((layer_dir / "lib").glob(f"libpython{series}*.so*")):
+        paths += (layer_dir / "lib").glob(f"libpython{series}*.a")
+        paths += stdlib.glob(f"config-{series}*/libpython{series}*.a")
+    paths += (p for p in stdlib.rglob("*.opt-[12].pyc") if p.parent.name == "__pycache__")
+    files = size = 0
+    for path in paths:
+        if path.is_symlink() or path.is_file():
+            files, size = files + 1, size + path.lstat().st_size
+            path.unlink()
+        elif path.is_dir():
+            for entry in path.rglob("*"):
+                if entry.is_symlink() or entry.is_file():
+                    files, size = files + 1, size + entry.lstat().st_size
+            shutil.rmtree(path)
+    return Dropped(files, size)
 
 
 def _layer_env(layer_dir: Path, series: str) -> LayerEnv:
@@ -379,61 +459,12 @@ def relocate_sysconfig(layer_dir: Path, series: str) -> list[Path]:
 # --- bytecode ---------------------------------------------------------------------------------
 
 
-def _needs_bytecode(source: Path, cache_tag: str) -> bool:
-    pyc = source.parent / "__pycache__" / f"{source.stem}.{cache_tag}.pyc"
-    try:
-        with pyc.open("rb") as handle:
-            header = handle.read(8)
-    except OSError:
-        return True
-    # PEP 552: bit 0 of the flags word marks a hash-based pyc.
-    return len(header) < 8 or not int.from_bytes(header[4:8], "little") & 1
-
-
 def compile_stdlib(layer_dir: Path, series: str, env: Mapping[str, str]) -> int:
-    """Compile the standard library's sources that lack a hash-based pyc. Returns how many."""
-    stdlib = layer_dir / "lib" / f"python{series}"
-    cache_tag = "cpython-" + series.replace(".", "")
-    missing = [
-        source
-        for source in sorted(stdlib.rglob("*.py"))
-        if "site-packages" not in source.relative_to(stdlib).parts
-        # A name with a line break is no importable module, and would split the list below.
-        and "\n" not in source.name
-        and "\r" not in source.name
-        and _needs_bytecode(source, cache_tag)
-    ]
-    if not missing:
-        return 0
-    # -qq: test data files with deliberate syntax errors (lib2to3's) are not worth a line
-    # each; -W ignore: neither are their SyntaxWarnings. A file that does not compile is
-    # simply compiled in memory at import, so compileall's exit status is not fatal. The list
-    # goes on stdin (`-i -`), not in a temporary file a killed build would leave behind.
-    # -f: compileall's own imports (argparse, shutil, re, ...) write timestamp pycs before it
-    # reaches them, which it would then take as up to date. Those go stale as soon as mtimes
-    # change (the restorer gives restored files new ones, the exporter 1980), so the app's
-    # Python would rewrite them during a build (a new python layer digest on every rebuild)
-    # and recompile them at every start in the image.
-    proc.run_python(
+    """Give the standard library's sources unchecked-hash pycs where they lack current ones
+    (`layers.bytecode`). Returns how many were compiled."""
+    return bytecode.compile_tree(
         layer_dir / "bin" / "python",
-        [
-            "-W",
-            "ignore",
-            "-m",
-            "compileall",
-            "-qq",
-            # One worker per core: compiling ~700 modules is most of a fresh install.
-            "-j",
-            "0",
-            "--invalidation-mode",
-            "checked-hash",
-            "-f",
-            "-i",
-            "-",
-        ],
-        env={**env, "SOURCE_DATE_EPOCH": env.get("SOURCE_DATE_EPOCH") or SOURCE_DATE_EPOCH},
-        capture=True,
-        check=False,
-        stdin="".join(f"{path}\n" for path in missing),
+        [layer_dir / "lib" / f"python{series}"],
+        env,
+        skip=("site-packages",),
     )
-    return sum(1 for source in missing if not _needs_bytecode(source, cache_tag))

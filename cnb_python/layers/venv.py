@@ -17,7 +17,9 @@ make that quick. The log names every reason.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
@@ -27,6 +29,7 @@ from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import CommandFailed, DiskFull, VenvCreateFailed
+from cnb_python.layers import bytecode
 from cnb_python.layers.declared import CachedLayerDecl
 from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
@@ -39,11 +42,13 @@ from cnb_python.managers.base import (
     Tool,
     settings_digest,
 )
+from cnb_python.managers.pip_sync import RebuildNeeded
 from cnb_python.output import Output
 
 LAYER_NAME = "venv"
 # Bump when the layer's contents or env change in a way old layers lack.
-LAYER_VERSION = "1"
+# 2: unchecked-hash pycs, compiled once by `layers.bytecode` (were the installers' checked-hash).
+LAYER_VERSION = "2"
 TYPES = LayerTypes(launch=True, build=True, cache=True)
 WHAT = "virtual environment"
 
@@ -62,6 +67,8 @@ class VenvMetadata(LayerMetadata):
     files: str  # JSON object {name: sha256}, sorted: metadata values must be strings
     index_settings: str  # keyed digest of the index settings (managers.base), "" when none
     options: str = ""  # e.g. "groups=dev,test"
+    # pip: a digest of what an in-place update needs unchanged (file options, index settings).
+    sync_options: str = ""
 
 
 def metadata_for(
@@ -73,6 +80,10 @@ def metadata_for(
     *,
     settings_key: bytes,
 ) -> VenvMetadata:
+    index = settings_digest(inputs.settings, settings_key)
+    sync = ""
+    if inputs.sync_options:
+        sync = hashlib.sha256(f"{inputs.sync_options}\n{index}".encode()).hexdigest()
     return VenvMetadata(
         layer_version=LAYER_VERSION,
         manager=manager.name,
@@ -85,8 +96,9 @@ def metadata_for(
         distro_version=ctx.target.distro_version,
         stack_id=runtime.stack_id,
         files=json.dumps(dict(sorted(inputs.files.items())), separators=(",", ":")),
-        index_settings=settings_digest(inputs.settings, settings_key),
+        index_settings=index,
         options=inputs.options,
+        sync_options=sync,
     )
 
 
@@ -126,9 +138,10 @@ def input_reasons(cached: VenvMetadata, new: VenvMetadata) -> list[str]:
 
 
 def invalidation_reasons(
-    cached: VenvMetadata, new: VenvMetadata, *, syncs_in_place: bool = False
+    cached: VenvMetadata, new: VenvMetadata, *, syncs_in_place: bool = False, blocker: str = ""
 ) -> list[str]:
-    """Every reason the cached venv does not fit this build; empty when it can be reused."""
+    """Every reason the cached venv does not fit this build; empty when it can be reused.
+    `blocker`: why this build's files cannot be updated in place, told with their changes."""
     reasons: list[str] = []
     if cached.layer_version != new.layer_version:
         reasons.append("the buildpack now lays out the virtual environment differently")
@@ -140,8 +153,16 @@ def invalidation_reasons(
         reasons.append(f"the installer changed from {old_tool} to {new_tool}")
     reasons.extend(runtime_reasons(cached, new))
     reasons.extend(target_reasons(cached, new, stacks=(cached.stack_id, new.stack_id)))
-    if not syncs_in_place:
-        reasons.extend(input_reasons(cached, new))
+    changed = input_reasons(cached, new) if not syncs_in_place else []
+    reasons.extend(changed)
+    if changed and blocker:
+        reasons.append(f"it cannot be updated in place: {blocker}")
+    # (A layer of another layout is rebuilt anyway, and older ones recorded no options.)
+    if not changed and cached.sync_options != new.sync_options:
+        if cached.layer_version == new.layer_version:
+            reasons.append(
+                "the options in the requirements files or the package index settings changed"
+            )
     return reasons
 
 
@@ -149,19 +170,22 @@ def _looks_complete(venv: Path) -> bool:
     return (venv / "pyvenv.cfg").is_file() and (venv / "bin" / "python").exists()
 
 
-def _declare(*, syncs_in_place: bool) -> CachedLayerDecl[VenvMetadata]:
+def _declare(*, syncs_in_place: bool, blocker: str = "") -> CachedLayerDecl[VenvMetadata]:
+    """`blocker`: why this build's files cannot be updated in place (pip), for the log."""
+    reasons = partial(invalidation_reasons, syncs_in_place=syncs_in_place, blocker=blocker)
     return CachedLayerDecl(
         name=LAYER_NAME,
         types=TYPES,
         model=VenvMetadata,
-        invalidation_reasons=partial(invalidation_reasons, syncs_in_place=syncs_in_place),
+        invalidation_reasons=reasons,
         complete=lambda path, _: _looks_complete(path),
         previous=lambda _: WHAT,
     )
 
 
-# One layer, two reuse rules: a manager that syncs in place (Poetry, uv) refreshes a venv whose
-# files changed; pip and Pipenv only add, so a change of their files rebuilds it.
+# One layer, two reuse rules: a manager that syncs in place (Poetry, uv, and pip when its files
+# allow: `managers.pip_sync`) refreshes a venv whose files changed; Pipenv only adds, so a
+# change of its files rebuilds it (as pip's do when `KeyInputs.sync_blocker` says why).
 LAYER = _declare(syncs_in_place=False)
 SYNCED_LAYER = _declare(syncs_in_place=True)
 
@@ -182,26 +206,34 @@ def install_venv(
     `settings_key` keys the digest of the index settings (`managers.base.settings_digest`)."""
     installer_version = tools[manager.installer].version
     new = metadata_for(ctx, runtime, manager, installer_version, inputs, settings_key=settings_key)
-    syncs = manager.syncs_in_place
+    blocker = inputs.sync_blocker
+    syncs = manager.syncs_in_place and not blocker
+    layer = SYNCED_LAYER if syncs else LAYER
 
     def install(venv: Path) -> None:
         _create(runtime, venv, env, output)
         apply_layer_for_build(env, venv)
         manager.install(InstallJob(ctx.app_dir, venv, tools, env, output))
         _remove_installer_lock(venv)
+        _compile(venv, runtime, env, output)
 
     def refresh(venv: Path, cached: VenvMetadata) -> None:
-        if syncs:
-            changes = input_reasons(cached, new)
-            why = "; ".join(changes) if changes else "nothing changed, expecting no changes"
-            output.step(f"Syncing the virtual environment with {manager.name}: {why}")
+        changes = tuple(input_reasons(cached, new)) if syncs else ()
         apply_layer_for_build(env, venv)
-        manager.refresh(InstallJob(ctx.app_dir, venv, tools, env, output))
-        _remove_installer_lock(venv)
+        try:
+            ran = manager.refresh(InstallJob(ctx.app_dir, venv, tools, env, output, changes))
+        except RebuildNeeded as rebuild:
+            output.discarding(WHAT, [rebuild.reason])
+            _empty(venv)
+            install(venv)
+            return
+        _remove_installer_lock(venv)  # uv leaves it even when `--check` finds nothing to do
+        if ran:
+            _compile(venv, runtime, env, output)
 
     return reuse_or_install(
         ctx.layers_dir,
-        SYNCED_LAYER if syncs else LAYER,
+        _declare(syncs_in_place=False, blocker=blocker) if blocker else layer,
         new,
         what=WHAT,
         announce=False,  # `_create` and the manager log their own steps
@@ -209,6 +241,22 @@ def install_venv(
         refresh=refresh,
         output=output,
     )
+
+
+def _empty(venv: Path) -> None:
+    for entry in venv.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def _compile(venv: Path, runtime: InstalledPython, env: Mapping[str, str], output: Output) -> None:
+    """Unchecked-hash pycs for everything installed into site-packages (`layers.bytecode`)."""
+    site_packages = venv / "lib" / f"python{runtime.series}" / "site-packages"
+    compiled = bytecode.compile_tree(venv / "bin" / "python", [site_packages], env)
+    if compiled:
+        output.detail(f"Compiled bytecode for {compiled} modules")
 
 
 def _remove_installer_lock(venv: Path) -> None:

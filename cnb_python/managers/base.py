@@ -5,11 +5,12 @@ metadata last); a manager only says what its part of the key is, which tools it 
 fill a fresh venv and what to redo in a reused one. pip, Pipenv (Pipfile.lock), Poetry
 (poetry.lock) and uv (uv.lock) implement `PackageManager`.
 
-Two kinds of manager: pip and Pipenv only ever add to a venv, so any change of their key
-rebuilds it from scratch; Poetry and uv *sync* (they also remove what the lock no longer
-lists), so `syncs_in_place` tells the venv layer that a change of their files, index settings
-or groups is work for `refresh` in the same venv, and only a change of runtime, target or tool
-rebuilds it.
+Two kinds of manager: Pipenv only ever adds to a venv, so any change of its key rebuilds it
+from scratch; Poetry and uv *sync* (they also remove what the lock no longer lists), so
+`syncs_in_place` tells the venv layer that a change of their files, index settings or groups
+is work for `refresh` in the same venv, and only a change of runtime, target or tool rebuilds
+it. pip syncs too, through `managers.pip_sync`, when its files allow (`KeyInputs.sync_blocker`
+is empty) and their options and the index settings stay the same (`KeyInputs.sync_options`).
 """
 
 from __future__ import annotations
@@ -102,6 +103,12 @@ class Tool:
     def command(self, *args: str | Path) -> list[str]:
         return [*self.argv, *(str(arg) for arg in args)]
 
+    def command_under(self, python: Path, *args: str | Path) -> list[str]:
+        """For a tool that is a Python program run by its path (`python -I <pip dir>`): the
+        same command with another interpreter. `pip --python X` does exactly this itself,
+        after starting and importing pip once more under the first one."""
+        return [str(python), *self.argv[1:], *(str(arg) for arg in args)]
+
     def run_env(self, env: Mapping[str, str]) -> dict[str, str]:
         """The build env for a run of this tool: without `PYTHON*` variables, as for every
         Python the buildpack runs for itself (`proc.isolated_env`), then the tool's own."""
@@ -116,6 +123,11 @@ class KeyInputs:
     files: Mapping[str, str]  # name relative to the app: sha256
     settings: Settings
     options: str = ""  # what else selects packages, e.g. "groups=dev,test"
+    # For a manager that updates in place only under conditions (pip): what must stay the same
+    # across an update (keyed with the index settings by the venv layer), and why this build's
+    # files cannot be updated in place ("" when they can).
+    sync_options: str = ""
+    sync_blocker: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,6 +140,7 @@ class InstallJob:
     tools: Mapping[str, Tool]
     env: Mapping[str, str]
     output: Output
+    changes: tuple[str, ...] = ()  # for `refresh`: what changed in the key's inputs, if any
 
     @property
     def python(self) -> Path:
@@ -170,5 +183,6 @@ class PackageManager(Protocol):
 
     def refresh(self, job: InstallJob) -> bool:
         """Redo what a reused venv cannot know is current (local path requirements; for a
-        syncing manager, the whole sync); return whether anything ran."""
+        syncing manager, the whole sync); return whether anything ran. May raise
+        `pip_sync.RebuildNeeded` when the result cannot be trusted."""
         ...

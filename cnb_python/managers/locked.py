@@ -83,6 +83,11 @@ class LockedManager:
             raise trust.explain_failure(self.name, index, env) or failed from None
 
 
+def announce_sync(name: str, job: InstallJob) -> None:
+    why = "; ".join(job.changes) if job.changes else "nothing changed, expecting no changes"
+    job.output.step(f"Syncing the virtual environment with {name}: {why}")
+
+
 @dataclass(frozen=True)
 class PipenvManager(LockedManager):
     name = "pipenv"
@@ -116,10 +121,11 @@ class PoetryManager(LockedManager):
 
     def install(self, job: InstallJob) -> None:
         only = ",".join(("main", *self.groups))
-        args = ["sync", "--only", only, "--compile", "--no-interaction", "--no-ansi"]
+        args = ["sync", "--only", only, "--no-interaction", "--no-ansi"]
         self._run(job, args, {"VIRTUAL_ENV": str(job.venv)})
 
     def refresh(self, job: InstallJob) -> bool:
+        announce_sync(self.name, job)
         self.install(job)
         return True
 
@@ -143,11 +149,12 @@ class UvManager(LockedManager):
         return {"UV_PROJECT_ENVIRONMENT": str(job.venv), "UV_LINK_MODE": "hardlink"}
 
     def install(self, job: InstallJob) -> None:
-        self._run(job, [*self._args(job), "--compile-bytecode"], self._env(job))
+        self._run(job, self._args(job), self._env(job))
 
     def refresh(self, job: InstallJob) -> bool:
-        # `--compile-bytecode` rewrites every pyc of the venv, so a venv that is already in
-        # sync is left alone: `--check` says so without writing anything.
+        announce_sync(self.name, job)
+        # A venv that is already in sync is left alone: `--check` says so without writing
+        # anything, and the venv layer then has no bytecode to look at either.
         tool = job.tools[self.name]
         argv = tool.command(*self._args(job), "--check")
         env = {**tool.run_env(job.env), **self._env(job)}

@@ -22,7 +22,7 @@ from tests.support.devbuild import DevApp, DevApps
 # The default test runtime is this interpreter's version; its pins (cnb_python/pins/).
 PIP = pin_for("pip", platform.python_version()).version
 UV = pin_for("uv", platform.python_version()).version
-
+ABSENT = "cnb-python-no-such-distribution-anywhere"
 PIP_INSTALL = re.compile(r"Running: .* (pip|uv pip) .*install")
 
 
@@ -36,9 +36,9 @@ def venv_files(app: DevApp) -> dict[str, tuple[int, int]]:
     }
 
 
-def is_hash_based(pyc: Path) -> bool:
+def is_unchecked_hash(pyc: Path) -> bool:
     # PEP 552: bit 0 of the flags word marks a hash-based pyc; bit 1 "check source".
-    return bool(int.from_bytes(pyc.read_bytes()[4:8], "little") & 1)
+    return int.from_bytes(pyc.read_bytes()[4:8], "little") == 0b01
 
 
 def assert_no_tools_at_launch(app: DevApp) -> None:
@@ -72,7 +72,7 @@ def test_pip_app_builds_launches_and_rebuilds_only_when_needed(dev_app: DevApps)
     assert env["PATH"].split(":")[0] == str(venv / "bin")
     pycs = list(venv.glob("lib/python*/site-packages/**/*.pyc"))
     assert pycs
-    assert all(is_hash_based(pyc) for pyc in pycs)
+    assert all(is_unchecked_hash(pyc) for pyc in pycs)
 
     # No-op rebuild: nothing runs, nothing in the venv changes.
     before = venv_files(app)
@@ -82,20 +82,75 @@ def test_pip_app_builds_launches_and_rebuilds_only_when_needed(dev_app: DevApps)
     assert not PIP_INSTALL.search(app.log), app.log
     assert venv_files(app) == before
 
-    # A requirement added: rebuilt from scratch, with the reason.
+    # A requirement added: the reused venv is updated in place, checked, and compiled.
     requirements = app.app / "requirements.txt"
     requirements.write_text(requirements.read_text() + "certifi\n")
     app.rebuild()
-    assert "Discarding cached virtual environment: requirements.txt changed" in app.log
+    assert "Using cached virtual environment" in app.log
+    assert "- Updating the virtual environment in place: requirements.txt changed" in app.log
+    assert "Creating virtual environment" not in app.log
+    assert re.search(r"^  Checked: `pip check` passes, 3 packages, each one", app.log, re.M)
     assert app.run(["python", "-c", "import certifi"]).returncode == 0
+    pycs = list(venv.glob("lib/python*/site-packages/certifi/__pycache__/*.pyc"))
+    assert pycs
+    assert all(is_unchecked_hash(pyc) for pyc in pycs)
 
-    # A requirement removed: gone from the venv.
+    # A requirement removed: uninstalled, gone from the venv.
     requirements.write_text("six==1.17.0\ncertifi\n")
     app.rebuild()
-    assert "Discarding cached virtual environment: requirements.txt changed" in app.log
+    assert "- Updating the virtual environment in place: requirements.txt changed" in app.log
+    assert "  Removing what the requirements no longer need: idna" in app.log
     gone = app.run(["python", "-c", "import idna"])
     assert "No module named 'idna'" in gone.stderr
     assert not list(venv.glob("lib/python*/site-packages/idna*"))
+
+    # Changed options may change every package: rebuilt from scratch, saying why.
+    requirements.write_text("--only-binary=:all:\nsix==1.17.0\ncertifi\n")
+    app.rebuild()
+    assert (
+        "- Discarding cached virtual environment: the options in the requirements files or "
+        "the package index settings changed"
+    ) in app.log
+    assert "Creating virtual environment" in app.log
+    assert app.run(["python", "-c", "import six, certifi"]).returncode == 0
+
+    # A local directory: an in-place update cannot tell what it needs.
+    (app.app / "pkg").mkdir()
+    (app.app / "pkg" / "pyproject.toml").write_text(
+        '[project]\nname = "pkg"\nversion = "1"\n[build-system]\n'
+        'requires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+    )
+    (app.app / "pkg" / "pkg.py").write_text("")
+    requirements.write_text("six==1.17.0\ncertifi\n./pkg\n")
+    app.rebuild()
+    assert (
+        "- Discarding cached virtual environment: pkg/pyproject.toml is new; "
+        "requirements.txt changed; it cannot be updated in place: requirements.txt:3 names "
+        "a local directory"
+    ) in app.log
+    assert app.run(["python", "-c", "import pkg, six"]).returncode == 0
+
+
+def test_an_in_place_update_that_fails_its_check_rebuilds_from_scratch(
+    dev_app: DevApps,
+) -> None:
+    app = dev_app("pip_basic")
+    app.build()
+    # A venv changed behind the buildpack's back (here: six now needs a package no index
+    # has): the in-place install fails, and a fresh venv is built instead.
+    for venv in (app.layers_dir / "venv", app.cache_dir / "venv"):
+        for metadata in venv.glob("lib/python*/site-packages/six-*.dist-info/METADATA"):
+            text = metadata.read_text()
+            metadata.write_text(text.replace("Name: six", f"Name: six\nRequires-Dist: {ABSENT}"))
+    requirements = app.app / "requirements.txt"
+    requirements.write_text(requirements.read_text() + "# a comment\n")
+    app.rebuild()
+    assert "- Updating the virtual environment in place: requirements.txt changed" in app.log
+    assert (
+        "- Discarding cached virtual environment: pip could not update it in place (exit status 1)"
+    ) in app.log
+    assert "Creating virtual environment" in app.log
+    assert app.run(["python", "-c", "import six, idna"]).returncode == 0
 
 
 def test_includes_and_constraints_are_followed_and_keyed(dev_app: DevApps) -> None:
@@ -159,13 +214,13 @@ def test_uv_installer_fills_the_same_venv(dev_app: DevApps) -> None:
     app.build()
     assert "Package manager: pip with requirements.txt (installed with uv)" in app.log
     assert f"Installing uv {UV}" in app.log
-    assert re.search(r"uv pip install --python \S+/venv/bin/python --compile-bytecode", app.log)
+    assert re.search(r"uv pip install --python \S+/venv/bin/python --requirement", app.log)
     check = "import editable_pkg, local_pkg, six; print(editable_pkg.MESSAGE, local_pkg.MESSAGE)"
     assert app.run(["python", "-c", check]).stdout.strip() == "editable_pkg v1 local_pkg v1"
     assert_no_tools_at_launch(app)
     pycs = list((app.layers_dir / "venv").glob("lib/python*/site-packages/**/*.pyc"))
     assert pycs
-    assert all(is_hash_based(pyc) for pyc in pycs)
+    assert all(is_unchecked_hash(pyc) for pyc in pycs)
 
     module = app.app / "local_pkg" / "local_pkg" / "__init__.py"
     module.write_text(module.read_text().replace("v1", "v2"))
@@ -251,3 +306,18 @@ def test_index_settings_reach_the_image_label_only_as_a_keyed_digest(dev_app: De
 
     app.build()  # the same settings and the same cached key: the venv is reused
     assert "- Using cached virtual environment" in app.log
+
+
+def test_uv_syncs_a_fully_pinned_file_in_place(dev_app: DevApps) -> None:
+    app = dev_app("pip_basic", env={"BP_PYTHON_INSTALLER": "uv"})
+    app.build()
+    requirements = app.app / "requirements.txt"
+    requirements.write_text("six==1.17.0\niniconfig==2.0.0\n")  # idna removed, iniconfig added
+    app.rebuild()
+    assert "- Updating the virtual environment in place: requirements.txt changed" in app.log
+    assert re.search(
+        r"Running: \S+/uv pip sync --python \S+/venv/bin/python requirements.txt", app.log
+    )
+    assert "  Checked: `uv pip check` passes, 2 packages, each one the requirements need" in app.log
+    assert app.run(["python", "-c", "import six, iniconfig"]).returncode == 0
+    assert "No module named 'idna'" in app.run(["python", "-c", "import idna"]).stderr

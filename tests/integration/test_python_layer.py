@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import subprocess
 import tarfile
 import time
@@ -159,7 +160,7 @@ def test_first_build_installs_and_a_restored_layer_is_reused_offline(
             "os.*.pyc"
         )
     )
-    assert int.from_bytes(os_pyc.read_bytes()[4:8], "little") == 0b11  # checked-hash
+    assert int.from_bytes(os_pyc.read_bytes()[4:8], "little") == 0b01  # unchecked-hash
     toml = tomlio.load(layer.parent / "python.toml")
     assert toml["types"] == {"launch": True, "build": True, "cache": True}
     assert toml["metadata"]["series"] == runtime_archives.default.series
@@ -346,3 +347,56 @@ def test_dev_mirror_catalog_installs_offline_through_file_urls(
     layer = python_layer.install_python(ctx, resolution, env, Output(log, log), {}).layer_dir
     assert (layer / "bin" / "python").exists()
     assert f"- Using cached Python {archive.version}" not in log.getvalue()
+
+
+def test_the_archives_own_pip_and_what_no_run_needs_are_removed(
+    builds: Builds, served_dir: Path, runtime_archives: RuntimeArchives
+) -> None:
+    # As python-build-standalone ships it: bin/pip* and a pip in site-packages.
+    base = runtime_archives.get()
+    series = ".".join(base.version.split(".")[:2])
+    buffer = io.BytesIO()
+    with tarfile.open(base.path) as source, tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for member in source.getmembers():
+            tar.addfile(member, source.extractfile(member) if member.isfile() else None)
+        added = {
+            "python/bin/pip": b"#!/bin/sh\necho unpinned\n",
+            "python/bin/pip3": b"#!/bin/sh\necho unpinned\n",
+            f"python/bin/pip{series}": b"#!/bin/sh\necho unpinned\n",
+            f"python/lib/python{series}/site-packages/pip/__init__.py": b"",
+            f"python/lib/python{series}/site-packages/pip-24.0.dist-info/RECORD": b"",
+            # What CPython documents as optional (python_layer.drop_unneeded).
+            f"python/lib/python{series}/test/test_os.py": b"",
+            f"python/lib/python{series}/unittest/test/test_case.py": b"",
+            f"python/lib/python{series}/config-{series}-x86_64-linux-gnu/libpython{series}.a": b"x",
+            f"python/lib/python{series}/__pycache__/os.cpython-{series.replace('.', '')}"
+            ".opt-1.pyc": b"x",
+        }
+        for name, data in added.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), 0o755
+            tar.addfile(info, io.BytesIO(data))
+    (served_dir / "with-pip.tar.gz").write_bytes(buffer.getvalue())
+    digest = hashlib.sha256(buffer.getvalue()).hexdigest()
+    with_pip = RuntimeArchive(
+        served_dir / "with-pip.tar.gz", digest, "tar.gz", 1, base.version, base.arch, "standalone"
+    )
+    write_catalog(builds.catalog, _both(with_pip, builds.server.url("with-pip.tar.gz")), STACKS)
+    layer = builds.build(base.version)
+    assert not list((layer / "bin").glob("pip*"))
+    site_packages = layer / "lib" / f"python{series}" / "site-packages"
+    assert not list(site_packages.glob("pip*"))
+    stdlib = layer / "lib" / f"python{series}"
+    assert list((stdlib / "ensurepip" / "_bundled").glob("pip-*.whl"))
+    assert not (stdlib / "test").exists()
+    assert not (stdlib / "unittest" / "test").exists()
+    assert (stdlib / "unittest" / "case.py").is_file()
+    assert not list(stdlib.glob("config-*/*.a"))
+    assert not list(stdlib.glob("__pycache__/*.opt-1.pyc"))
+    assert list(stdlib.glob("__pycache__/os.*.pyc"))
+    assert re.search(
+        r"^  Removed \d+ files no app run needs \(\d+\.\d MiB: test suites, static libpython, "
+        r"optimised-level pycs\)$",
+        builds.log.getvalue(),
+        re.MULTILINE,
+    )

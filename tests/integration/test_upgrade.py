@@ -31,6 +31,14 @@ STALE_REASON = "this version of the buildpack does not use it (another version m
 PYTHON_LAYOUT_CHANGED = (
     r"^- Discarding cached Python \S+: the buildpack now lays out the Python layer differently$"
 )
+VENV_LAYOUT_CHANGED = (
+    r"^- Discarding cached virtual environment: "
+    r"the buildpack now lays out the virtual environment differently$"
+)
+PIP_LAYOUT_CHANGED = (
+    r"^- Discarding cached pip(?: \S+)?: the buildpack now lays out the pip layer differently$"
+)
+CHANGED_LAYOUTS = {"python": "discarded", "pip": "discarded", "venv": "discarded"}
 # How each cached layer names itself in "Using cached ..." / "Discarding cached ..." lines.
 LOG_NAMES = {
     "python": r"Python \S+",
@@ -143,11 +151,13 @@ def test_upgrade_from_the_previous_release_and_roll_back(
     assert f"cnb-python/python@{__version__} passed" in log
     assert code_version(app) == __version__
     decisions = assert_each_layer_reused_or_discarded(log, cached_before)
-    # Only the python layer's layout changed between these releases (no timestamp pycs, and a
-    # manifest):
-    # it is rebuilt, saying why, and everything else is reused.
-    assert decisions == {**dict.fromkeys(cached_before, "reused"), "python": "discarded"}, log
+    # The python, pip and venv layers' layouts changed between these releases (unchecked-hash
+    # pycs):
+    # they are rebuilt, saying why, and everything else is reused.
+    assert decisions == {**dict.fromkeys(cached_before, "reused"), **CHANGED_LAYOUTS}, log
     assert re.search(PYTHON_LAYOUT_CHANGED, log, re.MULTILINE), log
+    assert re.search(VENV_LAYOUT_CHANGED, log, re.MULTILINE), log
+    assert re.search(PIP_LAYOUT_CHANGED, log, re.MULTILINE), log
     assert f"- Discarding cached layer old-thing: {STALE_REASON}" in log
     # Left alone, the lifecycle would only have ignored it ("not kept"), after restoring it.
     assert "Layer old-thing" not in log
@@ -161,11 +171,11 @@ def test_upgrade_from_the_previous_release_and_roll_back(
     assert_app_runs(app)
 
     # Rolling back: the previous release reads what this one wrote, and rebuilds only the
-    # python layer, whose layout it does not know.
+    # layers whose layout it does not know.
     build_with(app, previous_release)
     assert code_version(app) == PREVIOUS
     decisions = assert_each_layer_reused_or_discarded(app.log, cached_before)
-    assert decisions == {**dict.fromkeys(cached_before, "reused"), "python": "discarded"}, app.log
+    assert decisions == {**dict.fromkeys(cached_before, "reused"), **CHANGED_LAYOUTS}, app.log
     assert re.search(PYTHON_LAYOUT_CHANGED, app.log, re.MULTILINE), app.log
     assert_app_runs(app)
 

@@ -7,10 +7,12 @@ each build is also made with `cnb-python dev` at the same Platform API and must 
 
 from __future__ import annotations
 
+import platform as host
 from collections.abc import Callable
 
 import pytest
 
+from cnb_python.pins import pin_for
 from tests.lifecycle.conftest import (
     PYTHON_ID,
     Buildpacks,
@@ -136,4 +138,17 @@ def test_a_later_buildpack_runs_the_apps_python_and_imports_its_packages(
     assert f"uses-cpython: python is {venv}/bin/python" in log, log
     assert "uses-cpython: running Python 3." in log
     assert f"uses-cpython: imported six from {venv}/lib/" in log, log
+    # The pinned pip of the pip layer, not one of the runtime archive's.
+    pip_layer = f"/layers/{PYTHON_ID.replace('/', '_')}/pip"
+    assert f"uses-cpython: pip is {pip_layer}/bin/pip\n" in log, log
+    pip = pin_for("pip", host.python_version()).version
+    assert f"uses-cpython: pip says pip {pip}\n" in log, log
     _runs(platform.run(["/cnb/process/web"]).stdout)
+    # At launch, no pip in any layer: whatever `pip` resolves to is not ours.
+    found = platform.run(
+        ["/cnb/lifecycle/launcher", "sh", "-c", "command -v pip; command -v pip3; true"]
+    )
+    assert found.returncode == 0, found.stderr
+    assert not [line for line in found.stdout.splitlines() if line.startswith("/layers/")], (
+        found.stdout
+    )

@@ -210,3 +210,17 @@ def test_tool_layer_key_names_every_change() -> None:
         "the poetry version changed from 2.5.1 to 2.6.0",
         "the Python version changed from 3.12.7 to 3.13.1",
     ]
+
+
+def test_pip_updates_in_place_unless_its_options_change_or_a_line_blocks_it() -> None:
+    new = BASE.model_copy(update={"files": json.dumps({"requirements.txt": "9" * 64})})
+    assert invalidation_reasons(BASE, new, syncs_in_place=True) == []
+    options = new.model_copy(update={"sync_options": "1" * 64})
+    assert invalidation_reasons(BASE, options, syncs_in_place=True) == [
+        "the options in the requirements files or the package index settings changed"
+    ]
+    blocked = invalidation_reasons(BASE, new, blocker="requirements.txt:3 names a local directory")
+    assert blocked[-1] == (
+        "it cannot be updated in place: requirements.txt:3 names a local directory"
+    )
+    assert invalidation_reasons(BASE, BASE, blocker="anything") == []

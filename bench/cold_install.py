@@ -1,0 +1,140 @@
+"""Cold installs of a pip app: where a first build spends its time, against plain pip and uv.
+
+    .venv/bin/python bench/cold_install.py [--runs N] [--app django_drf]
+
+Each run, with empty caches every time (a new work directory, a new pip cache):
+
+- default: `dev build` of the app (pip), the build phase split by its log lines into the
+  runtime (extract, bytecode), the pip tool layer, the venv, the dependencies (download and
+  install, pip's own output) and their bytecode;
+- plain pip (the baseline): `python -m venv` + `pip install -r requirements.txt`, what
+  Heroku's CNB runs, with the same interpreter, pip compiling as it installs (its default);
+- uv: `dev build` with `BP_PYTHON_INSTALLER=uv`.
+
+The distributions each one installs are compared (`pip freeze` of every venv); they must be
+identical. Goals: the default path at least 1.5x faster than plain pip, the uv path 4x. The
+runtime of `dev build` comes from a local archive (no download), plain pip uses an installed
+interpreter: both skip the interpreter download a real first build pays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from devbuild_timing import TLS, BenchApp, Timed
+
+# Log lines that start each part of the default build, in order.
+PARTS = (
+    ("runtime", "- Installing Python"),
+    ("pip tool layer", "- Installing pip"),
+    ("uv tool layer", "- Installing uv"),
+    ("venv", "- Creating virtual environment"),
+    ("dependencies", "  Running: "),
+    ("bytecode", "  Compiled bytecode for "),
+    ("rest", "- Dependencies ready"),
+)
+
+
+def parts(timed: Timed) -> dict[str, float]:
+    """Seconds from each part's first line to the next part's (the last one to [Validating])."""
+    starts: list[tuple[str, float]] = []
+    for line, stamp in zip(timed.log, timed.stamps, strict=True):
+        for name, prefix in PARTS:
+            if line.startswith(prefix) and name not in dict(starts):
+                if name in ("dependencies", "bytecode") and "venv" not in dict(starts):
+                    continue  # a line of an earlier part (the stdlib's bytecode)
+                starts.append((name, stamp))
+    starts.sort(key=lambda item: item[1])
+    ends = [stamp for _, stamp in starts[1:]] + [timed.marks["validate"]]
+    result = {"start": starts[0][1] - timed.marks["build"]} if starts else {}
+    for (name, stamp), end in zip(starts, ends, strict=True):
+        result[name] = end - stamp
+    return result
+
+
+def freeze(python: Path, env: Mapping[str, str], pip: Path) -> list[str]:
+    done = subprocess.run(
+        [pip, "--python", python, "freeze", "--all", "--disable-pip-version-check"],
+        env={**os.environ, **env}, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    # What `python -m venv` seeds (pip, and setuptools up to 3.11) is no dependency of the app.
+    seeds = ("pip==", "setuptools==") if pip.parent.parent == python.parent.parent else ("pip==",)
+    return sorted(line for line in done.stdout.splitlines() if not line.startswith(seeds))
+
+
+def plain(root: Path, app: Path, tls: Mapping[str, str]) -> tuple[float, Path]:
+    venv = root / "plain-venv"
+    env = {**os.environ, **tls, "PIP_CACHE_DIR": str(root / "plain-cache")}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True, env=env)
+    subprocess.run(
+        [venv / "bin" / "pip", "install", "-q", "--disable-pip-version-check", "-r",
+         app / "requirements.txt"],
+        check=True, env=env,
+    )  # fmt: skip
+    return time.perf_counter() - start, venv
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--app", default="django_drf")
+    args = parser.parse_args()
+    tls = {k: os.environ[k] for k in TLS if os.environ.get(k)}
+    totals: dict[str, list[float]] = {"plain pip (baseline)": [], "default (pip)": [], "uv": []}
+    split: dict[str, dict[str, list[float]]] = {"default (pip)": {}, "uv": {}}
+    same = True
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch:
+            root = Path(scratch)
+            seconds, venv = plain(root, Path(__file__).parent / "apps" / args.app, tls)
+            totals["plain pip (baseline)"].append(seconds)
+            pip = venv / "bin" / "pip"
+            expected = freeze(venv / "bin" / "python", {}, pip)
+            for name, installer in (("default (pip)", "pip"), ("uv", "uv")):
+                settings = {"BP_PYTHON_INSTALLER": installer}
+                app = BenchApp.create(root / installer, args.app, settings)
+                timed = app.build()
+                totals[name].append(timed.span("build", "validate"))
+                for part, value in parts(timed).items():
+                    split[name].setdefault(part, []).append(value)
+                layer = app.layers_dir
+                got = freeze(
+                    layer / "venv" / "bin" / "python",
+                    {"LD_LIBRARY_PATH": str(layer / "python" / "lib")},
+                    pip,
+                )
+                if got != expected:
+                    same = False
+                    print(f"{name}: installed distributions differ from plain pip:")
+                    print(f"  only plain: {sorted(set(expected) - set(got))}")
+                    print(f"  only {name}: {sorted(set(got) - set(expected))}")
+    print(f"cold installs of bench/apps/{args.app}, {args.runs} run(s), median seconds:")
+    base = statistics.median(totals["plain pip (baseline)"])
+    for name, values in totals.items():
+        median = statistics.median(values)
+        print(f"  {name:22} {median:6.2f}s  {base / median:4.2f}x faster than plain pip")
+        for part, spent in split.get(name, {}).items():
+            print(f"      {part:16} {statistics.median(spent):6.2f}s")
+    pip_x = base / statistics.median(totals["default (pip)"])
+    uv_x = base / statistics.median(totals["uv"])
+    print(
+        f"default {pip_x:.2f}x (goal >= 1.5x) {'OK' if pip_x >= 1.5 else 'UNDER GOAL'}; "
+        f"uv {uv_x:.2f}x (goal >= 4x) {'OK' if uv_x >= 4 else 'UNDER GOAL'}; "
+        f"pip freeze {'identical' if same else 'DIFFERENT'}"
+    )
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
