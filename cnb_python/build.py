@@ -41,6 +41,9 @@ def build(ctx: BuildContext, env: dict[str, str], output: Output) -> None:
     limits.check_settings(ctx.platform_env)
     app_file_limit = limits.MAX_APP_FILE_MIB.read(ctx.platform_env) * limits.MIB
     hooks.run_hook(ctx, "pre_compile", env, output)
+    # After the hook, which may be what made it: a committed venv is refused before any download.
+    for notice in checks.check_app_source(ctx.app_dir, ctx.platform_env):
+        output.warning(notice.title, notice.lines)
     # A mistake in the Procfile is refused now, not after the install (processes.from_app).
     processes.read_procfile(ctx.app_dir, max_bytes=app_file_limit)
 

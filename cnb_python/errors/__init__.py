@@ -10,6 +10,7 @@ re-exported here so callers import from `cnb_python.errors`.
 
 from cnb_python.errors.apps import (
     CollectstaticFailed,
+    CommittedEnvironment,
     DjangoInspectionFailed,
     DjangoTimedOut,
     HookFailed,
@@ -111,6 +112,7 @@ __all__ = [
     "CollectstaticFailed",
     "CommandFailed",
     "CommandTimedOut",
+    "CommittedEnvironment",
     "CorruptArchive",
     "DependencyInstallFailed",
     "DevAppNotFound",
