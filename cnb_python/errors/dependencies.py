@@ -17,11 +17,23 @@ class NoPackageManagerFile(BuildpackError):
     looked_for: tuple[str, ...]
     misspelled: tuple[str, ...] = ()
     chosen: str = ""  # set when BP_PYTHON_PACKAGE_MANAGER chose a manager whose files are absent
+    pyproject_without_project: bool = False  # a pyproject.toml with no [project] table
 
     def message(self) -> Message:
         if self.chosen in LOCK_COMMANDS:
             return self._lock_missing()
-        found = [f"None of these files is in the app root: {bullet_list(self.looked_for)}."]
+        absent = tuple(
+            name
+            for name in self.looked_for
+            if not (self.pyproject_without_project and name == "pyproject.toml")
+        )
+        found = [f"None of these files is in the app root: {bullet_list(absent)}."]
+        if self.pyproject_without_project:
+            found.append(
+                "pyproject.toml exists but declares no project: it has no [project] table "
+                "(it may be empty, or hold only [tool.*] settings), so it says nothing about "
+                "what to install."
+            )
         if self.chosen:
             found.insert(0, f"BP_PYTHON_PACKAGE_MANAGER chooses {quoted(self.chosen)}.")
         fix = []

@@ -120,7 +120,10 @@ def choose(
         origin = f"{MANAGER_SETTING}={requested}"
         if requested == "pip" and not pip_files:
             raise NoPackageManagerFile(
-                tuple(n for n, m in PRECEDENCE if m == "pip"), _misspellings(app_dir), "pip"
+                tuple(n for n, m in PRECEDENCE if m == "pip"),
+                _misspellings(app_dir),
+                "pip",
+                pyproject_without_project=(app_dir / PYPROJECT_PROJECT).is_file(),
             )
     elif evidence:
         best = evidence[0]
@@ -143,7 +146,11 @@ def choose(
                 ),
             )
     else:
-        raise NoPackageManagerFile(LOOKED_FOR, _misspellings(app_dir))
+        raise NoPackageManagerFile(
+            LOOKED_FOR,
+            _misspellings(app_dir),
+            pyproject_without_project=(app_dir / PYPROJECT_PROJECT).is_file(),
+        )
 
     manager = _manager(
         app_dir,
