@@ -16,12 +16,14 @@ from cnb_python import (
     limits,
     managers,
     processes,
+    procfile_checks,
     web_concurrency,
 )
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.launch import Launch
 from cnb_python.cnb.layers import remove_layers_except, remove_stale_temporaries
 from cnb_python.layers import python as python_layer
+from cnb_python.layers import venv as venv_layer
 from cnb_python.layers.registry import KNOWN_LAYER_NAMES
 from cnb_python.output import Output
 from cnb_python.resolve import load_catalog, resolve_python
@@ -70,3 +72,8 @@ def build(ctx: BuildContext, env: dict[str, str], output: Output) -> None:
         processes=processes.from_app(ctx.app_dir, env, output, max_bytes=app_file_limit)
     )
     launch.write(ctx.layers_dir)
+    at_launch = (venv_layer.LAYER_NAME, python_layer.LAYER_NAME)
+    for notice in procfile_checks.for_app(
+        ctx.app_dir, env, ctx.layers_dir, at_launch, max_bytes=app_file_limit
+    ):
+        output.warning(notice.title, notice.lines)

@@ -74,3 +74,31 @@ def collectstatic_no_manage_py(subdirectory_files: Sequence[str]) -> Notice:
             "To run it, put manage.py (or a symlink to it) in the app root.",
         ),
     )
+
+
+# -- the Procfile ----------------------------------------------------------------------------
+
+
+def procfile_web_misspelled(process_type: str, line: int) -> Notice:
+    return Notice(
+        f"The Procfile has no web process, but {process_type!r} (Procfile:{line}) looks like one",
+        (
+            "Process types are case-sensitive, and only a process called web is the image's "
+            "default process (the one the platform starts and sends requests to).",
+            f"If {process_type!r} is meant to serve the app, rename it to web in the Procfile.",
+        ),
+    )
+
+
+def procfile_program_missing(process_type: str, line: int, program: str) -> Notice:
+    return Notice(
+        f"The {process_type} process runs {program!r}, which this build did not install "
+        f"(Procfile:{line})",
+        (
+            f"{program!r} is not in the app's virtual environment, the Python installation or "
+            'the build image, so the process would fail with "command not found" at launch.',
+            "If it comes from a Python package, add that package to the app's dependencies "
+            f"(for {program}, usually the package of the same name).",
+            "If a later buildpack provides it, this warning can be ignored.",
+        ),
+    )
