@@ -70,6 +70,7 @@ def run_python(
     capture: bool = False,
     check: bool = True,
     stdin: str | None = None,
+    shown: Sequence[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -I args` for the buildpack itself, isolated from the app (module docs)."""
     return run(
@@ -80,6 +81,7 @@ def run_python(
         capture=capture,
         check=check,
         stdin=stdin,
+        shown=shown,
     )
 
 
@@ -95,8 +97,11 @@ def run(
     timeout: float | None = None,
     tee: bool = False,
     user: tuple[int, int] | None = None,
+    shown: Sequence[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv` with exactly `env`.
+
+    The log shows `shown` (the command as a user would type it, `Output.running`) when given.
 
     With `capture`, stdout and stderr are merged and returned as text; otherwise they stream
     to the build log. With `check`, a non-zero exit raises `CommandFailed` holding the output.
@@ -110,7 +115,7 @@ def run(
     """
     args = [str(part) for part in argv]
     if output is not None:
-        output.running(args)
+        output.running(args, shown)
     executable = which(args[0], env)
     if timeout is not None or tee:
         if user is not None:

@@ -154,6 +154,8 @@ def _install(
         f"pip=={version}", *wheel_source_args("pip", version),
     ]  # fmt: skip
     try:
-        proc.run_python(python, args, env=env, output=output)
+        proc.run_python(
+            python, args, env=env, output=output, shown=("pip", "install", f"pip=={version}")
+        )
     except CommandFailed as error:
         raise ToolInstallFailed("pip", version, error.returncode) from None

@@ -131,7 +131,8 @@ def _install(
             "--no-warn-script-location", f"{tool}=={version}",
             *wheel_source_args(tool, version, series=series),
         )  # fmt: skip
-        proc.run(argv, env=pip.run_env(env), output=output)
+        shown = ("pip", "install", f"{tool}=={version}")
+        proc.run(argv, env=pip.run_env(env), output=output, shown=shown)
     except CommandFailed as error:
         raise ToolInstallFailed(tool, version, error.returncode) from None
     if not (layer_dir / "bin" / tool).is_file():

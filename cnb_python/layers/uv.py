@@ -92,7 +92,7 @@ def _install(
         "--no-warn-script-location", f"uv=={version}", *wheel_source_args("uv", version),
     )  # fmt: skip
     try:
-        proc.run(argv, env=env, output=output)
+        proc.run(argv, env=env, output=output, shown=("pip", "install", f"uv=={version}"))
     except CommandFailed as error:
         raise ToolInstallFailed("uv", version, error.returncode) from None
     if not (layer_dir / "bin" / "uv").is_file():

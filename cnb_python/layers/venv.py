@@ -172,12 +172,12 @@ def install_venv(
         _remove_installer_lock(venv)
 
     def refresh(venv: Path, cached: VenvMetadata) -> None:
+        changes = input_reasons(cached, new)
         if syncs:
-            changes = input_reasons(cached, new)
             why = "; ".join(changes) if changes else "nothing changed, expecting no changes"
             output.step(f"Syncing the virtual environment with {manager.name}: {why}")
         apply_layer_for_build(env, venv)
-        manager.refresh(InstallJob(ctx.app_dir, venv, tools, env, output))
+        manager.refresh(InstallJob(ctx.app_dir, venv, tools, env, output, unchanged=not changes))
         _remove_installer_lock(venv)
 
     return reuse_or_install(

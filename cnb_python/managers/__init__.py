@@ -190,6 +190,7 @@ def _manager(
             requirements=requirements if requirements.is_file() else None,
             installer=installer,
             max_file_bytes=max_bytes,
+            python_version=python_version,
         )
     if chosen == "pipenv":
         if not (app_dir / "Pipfile.lock").is_file():

@@ -128,6 +128,9 @@ class InstallJob:
     tools: Mapping[str, Tool]
     env: Mapping[str, str]
     output: Output
+    # For `refresh`: none of the manager's inputs (files, index settings, options) changed
+    # since the venv was made, so only what the key cannot see may need work.
+    unchanged: bool = False
 
     @property
     def python(self) -> Path:

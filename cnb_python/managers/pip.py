@@ -22,6 +22,7 @@ from cnb_python import proc
 from cnb_python.errors import CommandFailed, DependencyInstallFailed
 from cnb_python.inputs import DEFAULT_LIMIT
 from cnb_python.managers.base import InstallJob, KeyInputs, index_settings
+from cnb_python.managers.failures import named_failure
 from cnb_python.managers.requirements import (
     PACKAGING_FILES,
     LocalRequirement,
@@ -43,6 +44,7 @@ class PipManager:
     name: str = "pip"
     syncs_in_place: bool = False
     max_file_bytes: int = DEFAULT_LIMIT  # the largest requirements file read
+    python_version: str = ""  # the resolved one, for messages
 
     def describe(self) -> str:
         source = REQUIREMENTS if self.requirements else "the project itself (pip install .)"
@@ -82,11 +84,33 @@ class PipManager:
             argv = tool.command(
                 "--python", job.python, "install", "--no-input", "--progress-bar", "off", *args
             )
+        # As users type it: `pip install -r requirements.txt`, `uv pip install .`
+        shown = ["uv", "pip"] if self.installer == "uv" else ["pip"]
+        shown += ["install", *("-r" if arg == "--requirement" else arg for arg in args)]
         try:
-            proc.run(argv, env=tool.run_env(job.env), cwd=job.app_dir, output=job.output)
+            # Captured as well as shown, so that a failure can be named from the output.
+            proc.run(
+                argv,
+                env=tool.run_env(job.env),
+                cwd=job.app_dir,
+                output=job.output,
+                capture=True,
+                tee=True,
+                shown=shown,
+            )
         except CommandFailed as error:
-            # pip's own output was streamed above; our message only closes it.
-            raise DependencyInstallFailed(self.installer, error.returncode, self._files()) from None
+            named = named_failure(
+                job,
+                self.installer,
+                error.returncode,
+                error.output,
+                python_version=self.python_version,
+                files=self._files(),
+            )
+            # Otherwise the installer's own output, shown above, says why; ours closes it.
+            raise named or DependencyInstallFailed(
+                self.installer, error.returncode, self._files()
+            ) from None
 
     def install(self, job: InstallJob) -> None:
         if self.requirements is not None:

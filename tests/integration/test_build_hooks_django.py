@@ -38,7 +38,7 @@ def test_hooks_run_before_the_manager_is_chosen_and_after_dependencies(
         "- bin/pre_compile finished",
         "[Determining the Python version]",
         "[Running bin/post_compile]",
-        "Running: bash bin/post_compile",
+        "Running 'bash bin/post_compile'",
         f"post_compile: VIRTUAL_ENV={venv} HOOK_GREETING=hi",
         f"post_compile: python prefix {venv}",
         "- bin/post_compile finished",
@@ -82,7 +82,7 @@ def test_django_static_files_collected_skipped_or_failing_and_the_web_process_se
     _in_order(
         app.log,
         "[Collecting Django static files]",
-        "venv/bin/python manage.py collectstatic --noinput",
+        "Running 'python manage.py collectstatic --noinput'",
         "1 static file copied to",
         "- Static files collected",
         "- No Procfile: inferred the web process from Django project mysite with gunicorn",

@@ -17,7 +17,7 @@ import pytest
 
 from tests.support.devbuild import DevApp, DevApps
 
-PIP_INSTALL = re.compile(r"Running: .* (pip|uv pip) .*install")
+PIP_INSTALL = re.compile(r"Running '(pip|uv pip) install")
 
 
 def venv_files(app: DevApp) -> dict[str, tuple[int, int]]:
