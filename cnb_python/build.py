@@ -17,6 +17,7 @@ from cnb_python import (
     managers,
     processes,
     procfile_checks,
+    trust,
     web_concurrency,
 )
 from cnb_python.cnb.context import BuildContext
@@ -41,6 +42,8 @@ def build(ctx: BuildContext, env: dict[str, str], output: Output) -> None:
     for env_warning in checks.check_environment(ctx.platform_env, env):
         output.warning(env_warning.title, env_warning.lines)
     limits.check_settings(ctx.platform_env)
+    # One CA bundle for every tool we run, or the one a CA setting names (refused if missing).
+    env.update(trust.tool_settings(trust.read_trust(env), env))
     app_file_limit = limits.MAX_APP_FILE_MIB.read(ctx.platform_env) * limits.MIB
     hooks.run_hook(ctx, "pre_compile", env, output)
     # After the hook, which may be what made it: a committed venv is refused before any download.

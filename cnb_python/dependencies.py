@@ -72,10 +72,6 @@ def install(
             # No keyring prompt or desktop service in a build container.
             "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
         }
-        # Poetry's HTTP client reads REQUESTS_CA_BUNDLE, not SSL_CERT_FILE: a certificate
-        # given for pip and uv must work for Poetry too.
-        if env.get("SSL_CERT_FILE") and not env.get("REQUESTS_CA_BUNDLE"):
-            poetry_env["REQUESTS_CA_BUNDLE"] = env["SSL_CERT_FILE"]
         tools["poetry"] = tool_venv.install_tool(
             ctx, resolution, "poetry", tools["pip"], env, output=output, tool_env=poetry_env
         )

@@ -4,8 +4,8 @@ Code raises a subclass of `BuildpackError` holding the facts (the file, the valu
 available); `message()` turns those facts into a `Message`: a title, what was found, and how to
 fix it. `cnb_python.__main__` renders it once and exits 1, so the user never sees a traceback.
 Keep the prose in this package, next to its siblings, so the wording stays consistent: one
-module per area (`core`, `catalog`, `runtime`, `dependencies`, `apps`, `limits`, `dev`), all
-re-exported here so callers import from `cnb_python.errors`.
+module per area (`core`, `catalog`, `runtime`, `network`, `dependencies`, `apps`, `limits`,
+`dev`), all re-exported here so callers import from `cnb_python.errors`.
 """
 
 from cnb_python.errors.apps import (
@@ -94,6 +94,12 @@ from cnb_python.errors.limits import (
     InvalidLimitSetting,
     OutOfMemory,
 )
+from cnb_python.errors.network import (
+    CaSettingInvalid,
+    IndexCertificateUntrusted,
+    IndexNeedsCredentials,
+    IndexUnreachable,
+)
 from cnb_python.errors.runtime import (
     ArchiveTooLarge,
     ChecksumMismatch,
@@ -112,6 +118,7 @@ __all__ = [
     "BuildDependencyMissing",
     "BuildpackError",
     "BundledPipMissing",
+    "CaSettingInvalid",
     "CatalogInvalid",
     "CatalogUnreadable",
     "ChecksumMismatch",
@@ -147,6 +154,9 @@ __all__ = [
     "HashesDoNotMatch",
     "HookFailed",
     "HookTimedOut",
+    "IndexCertificateUntrusted",
+    "IndexNeedsCredentials",
+    "IndexUnreachable",
     "InputNotRegular",
     "InputTooLarge",
     "InvalidBooleanSetting",

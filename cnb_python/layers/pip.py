@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from cnb_python import proc
+from cnb_python import proc, trust
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
@@ -158,4 +158,7 @@ def _install(
             python, args, env=env, output=output, shown=("pip", "install", f"pip=={version}")
         )
     except CommandFailed as error:
-        raise ToolInstallFailed("pip", version, error.returncode) from None
+        offline = bool(wheel_source_args("pip", version))
+        index = None if offline else trust.index_url("pip", None, env)
+        failed = ToolInstallFailed("pip", version, error.returncode)
+        raise trust.explain_failure("pip", index, env) or failed from None

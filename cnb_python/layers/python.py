@@ -43,6 +43,7 @@ from cnb_python.offline import vendored_runtime
 from cnb_python.output import Output
 from cnb_python.resolve import Resolution
 from cnb_python.sbom import write_python_sbom
+from cnb_python.trust import NETWORK_SETTINGS
 from cnb_python.urls import redact_url
 
 LAYER_NAME = "python"
@@ -53,21 +54,6 @@ LAYER_VERSION = "3"
 TYPES = LayerTypes(launch=True, build=True, cache=True)
 # 1980-01-01T00:00:01Z: the lifecycle's normalised mtime, and >= 1980 for zip timestamps.
 SOURCE_DATE_EPOCH = "315532801"
-# Settings of the user's platform env that the download honours even under clear-env.
-_DOWNLOAD_SETTINGS = (
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-    "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-)
 _SERIES = re.compile(r"^\d+\.\d+$")
 
 
@@ -171,9 +157,10 @@ def install_python(
 
 
 def _download_settings(platform_env: Mapping[str, str]) -> dict[str, str]:
+    """The user's proxy and CA settings, which the download honours even under clear-env."""
     return {
         name: platform_env[name].strip()
-        for name in _DOWNLOAD_SETTINGS
+        for name in NETWORK_SETTINGS
         if platform_env.get(name, "").strip()
     }
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 
-from cnb_python import proc
+from cnb_python import proc, trust
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
 from cnb_python.errors import CommandFailed, DiskFull, ToolInstallFailed, VenvCreateFailed
@@ -125,15 +125,17 @@ def _install(
         if proc.ran_out_of_disk(error.output):
             raise DiskFull(f"in the {tool} layer") from None
         raise VenvCreateFailed(python_version, error.output) from None
+    carried = wheel_source_args(tool, version, series=series)
     try:
         argv = pip.command(
             "--python", layer_dir / "bin" / "python", "install", "--no-input", "--quiet",
-            "--no-warn-script-location", f"{tool}=={version}",
-            *wheel_source_args(tool, version, series=series),
+            "--no-warn-script-location", f"{tool}=={version}", *carried,
         )  # fmt: skip
         shown = ("pip", "install", f"{tool}=={version}")
         proc.run(argv, env=pip.run_env(env), output=output, shown=shown)
     except CommandFailed as error:
-        raise ToolInstallFailed(tool, version, error.returncode) from None
+        index = None if carried else trust.index_url("pip", None, env)
+        failed = ToolInstallFailed(tool, version, error.returncode)
+        raise trust.explain_failure("pip", index, env) or failed from None
     if not (layer_dir / "bin" / tool).is_file():
         raise ToolInstallFailed(tool, version, 0, f"The {tool} package installed no bin/{tool}.")

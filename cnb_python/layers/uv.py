@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from cnb_python import proc
+from cnb_python import proc, trust
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
@@ -87,13 +87,16 @@ def install_uv(
 def _install(
     pip: Tool, layer_dir: Path, version: str, env: Mapping[str, str], output: Output
 ) -> None:
+    carried = wheel_source_args("uv", version)
     argv = pip.command(
         "install", "--prefix", layer_dir, "--no-deps", "--no-input", "--quiet",
-        "--no-warn-script-location", f"uv=={version}", *wheel_source_args("uv", version),
+        "--no-warn-script-location", f"uv=={version}", *carried,
     )  # fmt: skip
     try:
         proc.run(argv, env=env, output=output, shown=("pip", "install", f"uv=={version}"))
     except CommandFailed as error:
-        raise ToolInstallFailed("uv", version, error.returncode) from None
+        index = None if carried else trust.index_url("pip", None, env)
+        failed = ToolInstallFailed("uv", version, error.returncode)
+        raise trust.explain_failure("pip", index, env) or failed from None
     if not (layer_dir / "bin" / "uv").is_file():
         raise ToolInstallFailed("uv", version, 0, "The uv wheel installed no bin/uv.")

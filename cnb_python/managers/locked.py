@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from cnb_python import proc
+from cnb_python import proc, trust
 from cnb_python.errors import CommandFailed, LockedInstallFailed
 from cnb_python.managers.base import INDEX_SETTINGS, InstallJob, KeyInputs, index_settings
 from cnb_python.managers.failures import named_failure
@@ -50,6 +50,8 @@ class LockedManager:
     lock_command = ""
     key_files: ClassVar[tuple[str, ...]] = ()
     syncs_in_place = False
+    # Poetry retries a certificate failure with back-off for minutes: check the index first.
+    retries_network_errors = False
 
     @property
     def installer(self) -> str:
@@ -76,6 +78,9 @@ class LockedManager:
         """Run the tool (shown and captured, so a failure can be named); its output."""
         tool = job.tools[self.name]
         env = {**tool.run_env(job.env), **extra_env}
+        index = trust.index_url(self.name, self.app_dir, env)
+        if self.retries_network_errors:
+            trust.check_certificate(index, env)
         try:
             done = proc.run(
                 tool.command(*args),
@@ -87,19 +92,27 @@ class LockedManager:
                 shown=shown_command(self.name, args),
             )
         except CommandFailed as error:
-            named = named_failure(
-                job,
-                self.name,
-                error.returncode,
-                error.output,
-                python_version=self.python_version,
-                files=self.key_files,
-                lock_file=self.lock_file,
-                lock_command=self.lock_command,
-            )
-            # Otherwise the tool's own output, shown above, says why; ours only closes it.
-            raise named or LockedInstallFailed(
-                self.name, error.returncode, self.lock_file, self.lock_command, self.python_version
+            # The index first (certificate, unreachable, credentials: `trust`), then the
+            # common causes in the tool's output; else its output, shown above, says why.
+            raise (
+                trust.explain_failure(self.name, index, env)
+                or named_failure(
+                    job,
+                    self.name,
+                    error.returncode,
+                    error.output,
+                    python_version=self.python_version,
+                    files=self.key_files,
+                    lock_file=self.lock_file,
+                    lock_command=self.lock_command,
+                )
+                or LockedInstallFailed(
+                    self.name,
+                    error.returncode,
+                    self.lock_file,
+                    self.lock_command,
+                    self.python_version,
+                )
             ) from None
         return done.stdout or ""
 
@@ -158,6 +171,7 @@ class PoetryManager(LockedManager):
     lock_command = "poetry lock"
     key_files = (PYPROJECT, "poetry.lock")
     syncs_in_place = True
+    retries_network_errors = True
 
     def _sync(self, job: InstallJob) -> None:
         only = ",".join(("main", *self.groups))

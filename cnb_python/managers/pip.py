@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cnb_python import proc
+from cnb_python import proc, trust
 from cnb_python.errors import CommandFailed, DependencyInstallFailed
 from cnb_python.inputs import DEFAULT_LIMIT
 from cnb_python.managers.base import InstallJob, KeyInputs, index_settings
@@ -87,11 +87,12 @@ class PipManager:
         # As users type it: `pip install -r requirements.txt`, `uv pip install .`
         shown = ["uv", "pip"] if self.installer == "uv" else ["pip"]
         shown += ["install", *("-r" if arg == "--requirement" else arg for arg in args)]
+        env = tool.run_env(job.env)
         try:
             # Captured as well as shown, so that a failure can be named from the output.
             proc.run(
                 argv,
-                env=tool.run_env(job.env),
+                env=env,
                 cwd=job.app_dir,
                 output=job.output,
                 capture=True,
@@ -99,17 +100,21 @@ class PipManager:
                 shown=shown,
             )
         except CommandFailed as error:
-            named = named_failure(
-                job,
-                self.installer,
-                error.returncode,
-                error.output,
-                python_version=self.python_version,
-                files=self._files(),
-            )
-            # Otherwise the installer's own output, shown above, says why; ours closes it.
-            raise named or DependencyInstallFailed(
-                self.installer, error.returncode, self._files()
+            # The index first (certificate, unreachable, credentials: `trust`): an index that
+            # cannot be reached also reads as "no matching distribution". Then the common
+            # causes in the installer's output; else its output, shown above, says why.
+            index = trust.index_url("pip", self.app_dir, env)
+            raise (
+                trust.explain_failure(self.installer, index, env)
+                or named_failure(
+                    job,
+                    self.installer,
+                    error.returncode,
+                    error.output,
+                    python_version=self.python_version,
+                    files=self._files(),
+                )
+                or DependencyInstallFailed(self.installer, error.returncode, self._files())
             ) from None
 
     def install(self, job: InstallJob) -> None:

@@ -10,6 +10,7 @@ that credentials did not follow a redirect to another origin.
 from __future__ import annotations
 
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -99,8 +100,10 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class FaultyServer:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, tls: ssl.SSLContext | None = None) -> None:
+        """`tls`: serve https with this context (e.g. `tests.support.tls`)."""
         self.root = root
+        self.scheme = "https" if tls else "http"
         self.requests: Counter[str] = Counter()
         self._faults: dict[str, deque[Fault]] = {}
         self._always: dict[str, Fault] = {}
@@ -110,6 +113,8 @@ class FaultyServer:
         self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -120,7 +125,7 @@ class FaultyServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def url(self, name: str) -> str:
         return f"{self.base_url}/{name}"
@@ -176,6 +181,7 @@ class FaultyServer:
 def _handler_for(server: FaultyServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        content_type = ""
 
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -184,6 +190,8 @@ def _handler_for(server: FaultyServer) -> type[BaseHTTPRequestHandler]:
             path = unquote(urlsplit(self.path).path)
             fault = server._next(path, dict(self.headers.items()))
             target = (server.root / path.lstrip("/")).resolve()
+            if target.is_dir():  # a simple-index page: `<project>/index.html`
+                target = target / "index.html"
             if isinstance(fault, Status):
                 self._status(fault)
                 return
@@ -199,7 +207,15 @@ def _handler_for(server: FaultyServer) -> type[BaseHTTPRequestHandler]:
             if not target.is_file() or server.root.resolve() not in target.parents:
                 self._status(Status(404))
                 return
+            self.content_type = "text/html" if target.suffix == ".html" else ""
             self._send_file(target.read_bytes(), fault)
+
+        def do_HEAD(self) -> None:
+            path = unquote(urlsplit(self.path).path)
+            server._next(path, dict(self.headers.items()))
+            self.send_response(200 if (server.root / path.lstrip("/")).exists() else 404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def _status(self, fault: Status) -> None:
             body = f"status {fault.code}\n".encode()
@@ -231,7 +247,7 @@ def _handler_for(server: FaultyServer) -> type[BaseHTTPRequestHandler]:
                 flipped[fault.offset % len(data)] ^= 0xFF
                 data = bytes(flipped)
             self.send_response(200)
-            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Type", self.content_type or "application/octet-stream")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             if isinstance(fault, Trickle):
