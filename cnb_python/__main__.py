@@ -52,7 +52,7 @@ def _build(env: dict[str, str]) -> int:
     # the app runs as, whatever umask the platform started us with (cnb_python.cnb.modes).
     os.umask(UMASK)
     ctx = BuildContext.from_env(env, Path.cwd())
-    build(ctx, env, Output.for_environment(env))
+    build(ctx, env, Output.for_environment(env, ctx.platform_env))
     return exit_codes.SUCCESS
 
 

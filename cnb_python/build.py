@@ -26,6 +26,7 @@ from cnb_python import (
     hooks,
     limits,
     processes,
+    procfile_checks,
     trust,
     web_concurrency,
 )
@@ -34,6 +35,7 @@ from cnb_python.cnb.launch import Launch
 from cnb_python.cnb.layers import remove_layers_except, remove_stale_temporaries
 from cnb_python.decide import BuildDecisions, decide
 from cnb_python.layers import python as python_layer
+from cnb_python.layers import venv as venv_layer
 from cnb_python.layers.registry import KNOWN_LAYER_NAMES
 from cnb_python.output import Output
 
@@ -80,3 +82,9 @@ def act(ctx: BuildContext, decided: BuildDecisions, env: dict[str, str], output:
         declared = processes.read_procfile(ctx.app_dir, max_bytes=decided.app_file_limit)
     launch = Launch(processes=processes.launch_processes(ctx.app_dir, env, output, declared))
     launch.write(ctx.layers_dir)
+    # Mistakes that would only show when the app starts: a misspelt `web`, a missing program.
+    at_launch = (venv_layer.LAYER_NAME, python_layer.LAYER_NAME)
+    for warning in procfile_checks.for_app(
+        ctx.app_dir, env, ctx.layers_dir, at_launch, max_bytes=decided.app_file_limit
+    ):
+        output.warn(warning)

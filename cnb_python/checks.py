@@ -18,9 +18,15 @@ start), and pip takes `PIP_TARGET=" "` for a directory named " ".
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from pathlib import Path
 
-from cnb_python.errors import BuildWarning, ForbiddenEnvironment, quoted
+from cnb_python import notices
+from cnb_python.errors import BuildWarning, CommittedEnvironment, ForbiddenEnvironment, quoted
+from cnb_python.errors.apps import KEEP_COMMITTED_ENV_SETTING
+from cnb_python.notices import Notice
+from cnb_python.requested import platform_flag
 
 FORBIDDEN = frozenset(
     {
@@ -94,3 +100,37 @@ def check_environment(
             )
         )
     return warnings
+
+
+# Directories of the app source that hold an environment made elsewhere: a venv counts only
+# with its pyvenv.cfg (a package called `venv` is fine); anything at .heroku/python does.
+COMMITTED_VENVS = (".venv", "venv")
+HEROKU_PYTHON = ".heroku/python"
+
+
+def _listing(app_dir: Path, directory: str) -> tuple[str, ...]:
+    """Entries of `directory`, two levels deep, sorted, as `find -maxdepth 2` shows them."""
+    root = app_dir / directory
+    entries: list[str] = []
+    try:
+        for child in sorted(root.iterdir()) if root.is_dir() else ():
+            entries.append(f"{directory}/{child.name}")
+            if child.is_dir() and not child.is_symlink():
+                inner = sorted(child.iterdir())
+                entries.extend(f"{directory}/{child.name}/{grand.name}" for grand in inner)
+    except OSError:
+        pass
+    return tuple(entries)
+
+
+def check_app_source(app_dir: Path, platform_env: Mapping[str, str]) -> list[Notice]:
+    """Refuse a committed virtual environment or Python install (`CommittedEnvironment`)
+    unless KEEP_COMMITTED_ENV_SETTING says to keep it; then return the warnings to print."""
+    found = [name for name in COMMITTED_VENVS if (app_dir / name / "pyvenv.cfg").is_file()]
+    if os.path.lexists(app_dir / HEROKU_PYTHON):
+        found.insert(0, HEROKU_PYTHON)
+    if not found:
+        return []
+    if not platform_flag(platform_env, KEEP_COMMITTED_ENV_SETTING):
+        raise CommittedEnvironment(found[0], _listing(app_dir, found[0]))
+    return [notices.committed_environment_kept(name) for name in found]

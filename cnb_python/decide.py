@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cnb_python import django, hooks, limits, managers, pins, processes
+from cnb_python import checks, django, hooks, limits, managers, pins, processes
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.launch import Process
 from cnb_python.layers import python as python_layer
@@ -49,6 +49,9 @@ class BuildDecisions:
 def decide(ctx: BuildContext, env: Mapping[str, str], output: Output) -> BuildDecisions:
     """Make every decision of the build, logging them; raise the first refusal."""
     app_file_limit = limits.MAX_APP_FILE_MIB.read(ctx.platform_env) * limits.MIB
+    # A venv committed with the app (or one bin/pre_compile made) is refused, or kept on request.
+    for kept in checks.check_app_source(ctx.app_dir, ctx.platform_env):
+        output.warn(kept)
     procfile = processes.read_procfile(ctx.app_dir, max_bytes=app_file_limit)
 
     output.header("Determining the Python version")

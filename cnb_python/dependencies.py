@@ -60,6 +60,8 @@ def install(
             "PIPENV_VERBOSITY": "-1",
             "PIPENV_NOSPIN": "1",
             "PIPENV_YES": "1",
+            # Its messages are wrapped at 80 columns when the output is not a terminal.
+            "COLUMNS": "200",
         }
         tools["pipenv"] = tool_venv.install_tool(
             ctx, runtime, pins["pipenv"], tools["pip"], env, output=output, tool_env=pipenv_env

@@ -6,6 +6,10 @@ them from the first request and no container writes to its own file system. The 
 - only when `manage.py` is in the app root (a symlink is fine: that is how monorepos point at a
   project in a subdirectory) and Django is installed in the venv (`installed.has_package`):
   a `manage.py` in a non-Django app, or one whose Django is not a dependency, is left alone;
+- Django installed but no `manage.py` in the root: a note says collectstatic did not run,
+  names any `manage.py` one or two directories down and how to make it run (a symlink);
+- `.heroku/collectstatic_disabled` (Heroku classic's deprecated switch) skips it with a
+  deprecation warning, so apps moved from Heroku keep building;
 - `DISABLE_COLLECTSTATIC` set to anything but "" or "0" skips it (Heroku's classic switch;
   Heroku's CNB has no opt-out, a long-standing request). It is checked before Django runs at
   all, so it also gets a build through settings that cannot be imported at build time;
@@ -28,7 +32,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from cnb_python import proc
+from cnb_python import notices, proc
 from cnb_python.cnb.context import BuildContext
 from cnb_python.errors import (
     CollectstaticFailed,
@@ -49,8 +53,16 @@ def collectstatic_disabled(platform_env: Mapping[str, str], env: Mapping[str, st
     return value not in ("", "0")
 
 
-def is_django_app(app_dir: Path, env: Mapping[str, str]) -> bool:
-    return (app_dir / "manage.py").is_file() and has_package(env, "django", "django-admin")
+def _nested_manage_py(app_dir: Path) -> list[str]:
+    """manage.py files one or two directories down (where Heroku's classic buildpack looks,
+    `find -maxdepth 3`), shallowest first, for the message that says why nothing ran."""
+    found = [
+        path.relative_to(app_dir).as_posix()
+        for pattern in ("*/manage.py", "*/*/manage.py")
+        for path in sorted(app_dir.glob(pattern))
+        if path.is_file() and not path.relative_to(app_dir).parts[0].startswith(".")
+    ]
+    return found[:3]
 
 
 def collectstatic(
@@ -58,11 +70,21 @@ def collectstatic(
 ) -> None:
     """Collect the static files of a Django app into its STATIC_ROOT, or say why not.
     `enabled` is false when the build decided `DISABLE_COLLECTSTATIC` turns it off."""
-    if not is_django_app(ctx.app_dir, env):
+    if not has_package(env, "django", "django-admin"):
         return
     output.header("Collecting Django static files")
+    if not (ctx.app_dir / "manage.py").is_file():
+        note = notices.collectstatic_no_manage_py(_nested_manage_py(ctx.app_dir))
+        output.step(note.title)
+        for line in note.lines:
+            output.detail(line)
+        return
     if not enabled:
         output.step(f"Skipping collectstatic: {OPT_OUT} is set")
+        return
+    if (ctx.app_dir / notices.COLLECTSTATIC_DISABLED_FILE).exists():
+        output.step(f"Skipping collectstatic: {notices.COLLECTSTATIC_DISABLED_FILE} exists")
+        output.warn(notices.collectstatic_disabled_file())
         return
     venv = venv_dir(env)
     python = str(venv / "bin" / "python") if venv is not None else "python"

@@ -21,6 +21,21 @@ _RED = "\033[31m"
 _RESET = "\033[0m"
 
 
+LOG_LEVEL_SETTING = "BP_LOG_LEVEL"
+
+
+def is_debug(env: Mapping[str, str]) -> bool:
+    return env.get(LOG_LEVEL_SETTING, "").strip().upper() == "DEBUG"
+
+
+def short_command(argv: Sequence[str]) -> str:
+    """`argv` with the program named by its file name only: `/layers/.../venv/bin/python
+    manage.py collectstatic` reads `python manage.py collectstatic`."""
+    if not argv:
+        return ""
+    return shlex.join([argv[0].rsplit("/", 1)[-1], *argv[1:]])
+
+
 @dataclass
 class Output:
     """A leveled writer for the build log. Holds no step state, only where to write."""
@@ -28,11 +43,19 @@ class Output:
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     color: bool = False
+    debug: bool = False  # BP_LOG_LEVEL=DEBUG: full commands too
 
     @classmethod
-    def for_environment(cls, env: Mapping[str, str]) -> Output:
+    def for_environment(
+        cls, env: Mapping[str, str], platform_env: Mapping[str, str] | None = None
+    ) -> Output:
+        """`BP_LOG_LEVEL` is read from the platform env (pack --env, project.toml), where
+        users set it, and from the process env, where a builder may."""
         tty = sys.stdout.isatty() and sys.stderr.isatty()
-        return cls(color=tty and "NO_COLOR" not in env)
+        return cls(
+            color=tty and "NO_COLOR" not in env,
+            debug=is_debug(env) or is_debug(platform_env or {}),
+        )
 
     def _paint(self, text: str, style: str) -> str:
         return f"{style}{text}{_RESET}" if self.color else text
@@ -57,8 +80,15 @@ class Output:
     def detail(self, text: str) -> None:
         self._out(f"  {text}")
 
-    def running(self, argv: Sequence[str]) -> None:
-        self._out(f"  Running: {shlex.join(argv)}")
+    def running(self, argv: Sequence[str], shown: Sequence[str] | None = None) -> None:
+        """`Running 'pip install -r requirements.txt'`: the command as users would type it
+        (`shown`, else `argv` with its program's directory cut off), not the absolute layer
+        paths the build really runs, which BP_LOG_LEVEL=DEBUG adds on the next line."""
+        short = shlex.join(shown) if shown is not None else short_command(argv)
+        self._out(f"  Running '{short}'")
+        full = shlex.join(argv)
+        if self.debug and full != short:
+            self._out(f"  Full command: {full}")
 
     # -- cache decisions --------------------------------------------------------------------
 

@@ -71,6 +71,7 @@ def run_python(
     capture: bool = False,
     check: bool = True,
     stdin: str | None = None,
+    shown: Sequence[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -I args` for the buildpack itself, isolated from the app (module docs)."""
     return run(
@@ -81,6 +82,7 @@ def run_python(
         capture=capture,
         check=check,
         stdin=stdin,
+        shown=shown,
     )
 
 
@@ -96,8 +98,11 @@ def run(
     timeout: float | None = None,
     tee: bool = False,
     user: tuple[int, int] | None = None,
+    shown: Sequence[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv` with exactly `env`.
+
+    The log shows `shown` (the command as a user would type it, `Output.running`) when given.
 
     With `capture`, stdout and stderr are merged and returned as text; otherwise they stream
     to the build log. With `check`, a non-zero exit raises `CommandFailed` holding the output.
@@ -111,7 +116,7 @@ def run(
     """
     args = [str(part) for part in argv]
     if output is not None:
-        output.running(args)
+        output.running(args, shown)
     if user is not None and (timeout is not None or tee):
         msg = "run(): user= cannot be combined with timeout= or tee="
         raise ValueError(msg)

@@ -44,10 +44,32 @@ _BIND = f'"0.0.0.0:${{PORT:-{DEFAULT_PORT}}}"'
 PROCFILE_EXAMPLE = "web: gunicorn --bind 0.0.0.0:$PORT app:app"
 
 
+@dataclass(frozen=True)
+class ProcfileEntry:
+    """One `<type>: <command>` line of a Procfile and where it is, for messages."""
+
+    line: int
+    type: str
+    command: str
+
+
 def parse_procfile(text: str) -> list[Process]:
     """Parse a Procfile. Blank lines and `#` comments are ignored; anything else must be a
     `<type>: <command>` line with a valid, unique process type."""
-    processes: list[Process] = []
+    processes = [
+        Process(type=entry.type, command=("bash", "-c", entry.command), default=False)
+        for entry in procfile_entries(text)
+    ]
+    if any(p.type == "web" for p in processes):
+        processes = [
+            Process(type=p.type, command=p.command, default=p.type == "web") for p in processes
+        ]
+    return processes
+
+
+def procfile_entries(text: str) -> list[ProcfileEntry]:
+    """The Procfile's entries in file order; `InvalidProcfile` for a line that is not one."""
+    entries: list[ProcfileEntry] = []
     seen: set[str] = set()
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
@@ -69,12 +91,8 @@ def parse_procfile(text: str) -> list[Process]:
                 f"the command contains the control character U+{ord(control):04X}, which a "
                 "process command cannot hold",
             )
-        processes.append(Process(type=process_type, command=("bash", "-c", command), default=False))
-    if any(p.type == "web" for p in processes):
-        processes = [
-            Process(type=p.type, command=p.command, default=p.type == "web") for p in processes
-        ]
-    return processes
+        entries.append(ProcfileEntry(number, process_type, command))
+    return entries
 
 
 def _is_control(char: str) -> bool:
@@ -262,6 +280,12 @@ def _inferred(app_dir: Path, env: Mapping[str, str], output: Output) -> tuple[Pr
 def read_procfile(app_dir: Path, *, max_bytes: int = DEFAULT_LIMIT) -> tuple[Process, ...] | None:
     """The Procfile's processes, or None when the app has no Procfile. `max_bytes` is the
     largest Procfile read (`limits.MAX_APP_FILE_MIB`)."""
+    text = read_procfile_text(app_dir, max_bytes=max_bytes)
+    return None if text is None else tuple(parse_procfile(text))
+
+
+def read_procfile_text(app_dir: Path, *, max_bytes: int = DEFAULT_LIMIT) -> str | None:
+    """The Procfile's text, or None when the app has no Procfile."""
     procfile = app_dir / "Procfile"
     if not procfile.is_file():
         return None
@@ -272,10 +296,9 @@ def read_procfile(app_dir: Path, *, max_bytes: int = DEFAULT_LIMIT) -> tuple[Pro
     try:
         # utf-8-sig: a byte order mark, as Windows editors write one, is not part of the
         # first process type.
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InvalidProcfile(0, "", "the file is not UTF-8 text") from error
-    return tuple(parse_procfile(text))
 
 
 def from_app(

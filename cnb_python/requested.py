@@ -139,8 +139,12 @@ def _from_files(app_dir: Path, default_series: str, max_bytes: int) -> Requested
 
     if RUNTIME_TXT in names:
         example = f"python-{default_series}"
-        line = _version_line(app_dir, RUNTIME_TXT, example, max_bytes)
         shadowed = (PYTHON_VERSION,) if PYTHON_VERSION in names else ()
+        try:
+            line = _version_line(app_dir, RUNTIME_TXT, example, max_bytes)
+        except NoVersionFound as error:
+            # An empty runtime.txt still wins over .python-version: say so, and which to delete.
+            raise NoVersionFound(error.origin, error.example, shadowed=shadowed) from None
         return RequestedPython(
             parse_runtime_txt_version(line), Origin(RUNTIME_TXT, line), shadowed=shadowed
         )

@@ -150,3 +150,43 @@ class DjangoTimedOut(BuildpackError):
                 _COLLECTSTATIC_OPT_OUT,
             ),
         )
+
+
+KEEP_COMMITTED_ENV_SETTING = "BP_PYTHON_KEEP_COMMITTED_VENV"
+
+
+@dataclass(eq=False)
+class CommittedEnvironment(BuildpackError):
+    """The app source holds a virtual environment or a Python install (`.venv/`, `venv/`,
+    `.heroku/python/`): built on another machine, it would ship broken in the image."""
+
+    directory: str  # ".venv", "venv" or ".heroku/python"
+    entries: tuple[str, ...]  # what it holds, two levels deep, for the message
+
+    def message(self) -> Message:
+        kind = (
+            "a Python installation (where Heroku's classic buildpack installs Python)"
+            if self.directory == ".heroku/python"
+            else "a Python virtual environment (it has a pyvenv.cfg)"
+        )
+        shown = self.entries[:8]
+        more = len(self.entries) - len(shown)
+        return Message(
+            title=f"The app source contains {self.directory}/",
+            found=(
+                f"{self.directory}/ in the app directory is {kind}. It holds:",
+                *(f"  {entry}" for entry in shown),
+                *((f"  ... and {more} more",) if more > 0 else ()),
+                "Its files point at the machine that made them, so the app would ship with a "
+                "broken environment next to the one this build installs.",
+            ),
+            fix=(
+                f"Remove it from the app: `git rm -r --cached {self.directory}/`, then add "
+                f"`{self.directory}/` on a line of its own to .gitignore (and .dockerignore, "
+                "or project.toml's exclude) and commit.",
+                "If a bin/pre_compile hook or an earlier buildpack made it, make them put it "
+                "somewhere else.",
+                f"If the directory is meant to be there, set {KEEP_COMMITTED_ENV_SETTING}=1 in "
+                "the platform env: the build keeps it and only warns.",
+            ),
+        )

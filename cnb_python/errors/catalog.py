@@ -251,8 +251,22 @@ class VersionFileUnreadable(BuildpackError):
 class NoVersionFound(BuildpackError):
     origin: str
     example: str
+    shadowed: tuple[str, ...] = ()  # lower-precedence version files that were not read
 
     def message(self) -> Message:
+        if self.shadowed:
+            other = self.shadowed[0]
+            return Message(
+                title=f"No Python version found in {self.origin}",
+                found=(
+                    f"{self.origin} is empty, or holds only blank lines and comments. It takes "
+                    f"precedence over {other}, which is also in the app, so {other} was not "
+                    "read.",
+                ),
+                fix=(
+                    f"Delete {self.origin} (it is deprecated): {other} then chooses the version.",
+                ),
+            )
         if self.origin == "BP_PYTHON_VERSION":
             return Message(
                 title="No Python version found in BP_PYTHON_VERSION",

@@ -17,11 +17,23 @@ class NoPackageManagerFile(BuildpackError):
     looked_for: tuple[str, ...]
     misspelled: tuple[str, ...] = ()
     chosen: str = ""  # set when BP_PYTHON_PACKAGE_MANAGER chose a manager whose files are absent
+    pyproject_without_project: bool = False  # a pyproject.toml with no [project] table
 
     def message(self) -> Message:
         if self.chosen in LOCK_COMMANDS:
             return self._lock_missing()
-        found = [f"None of these files is in the app root: {bullet_list(self.looked_for)}."]
+        absent = tuple(
+            name
+            for name in self.looked_for
+            if not (self.pyproject_without_project and name == "pyproject.toml")
+        )
+        found = [f"None of these files is in the app root: {bullet_list(absent)}."]
+        if self.pyproject_without_project:
+            found.append(
+                "pyproject.toml exists but declares no project: it has no [project] table "
+                "(it may be empty, or hold only [tool.*] settings), so it says nothing about "
+                "what to install."
+            )
         if self.chosen:
             found.insert(0, f"BP_PYTHON_PACKAGE_MANAGER chooses {quoted(self.chosen)}.")
         fix = []
@@ -298,6 +310,200 @@ class InvalidGroups(BuildpackError):
                 "(Pipenv: `dev` adds [dev-packages]).",
                 "Or unset it to install the production dependencies only.",
             ),
+        )
+
+
+# -- the failures people meet most, read from the installer's output (install_failures) -----
+
+_OUTPUT_ABOVE = "its output above has the details"
+
+
+def _exited(tool: str, returncode: int) -> str:
+    return f"{tool} exited with status {returncode}; {_OUTPUT_ABOVE}."
+
+
+@dataclass(eq=False)
+class BuildDependencyMissing(BuildpackError):
+    """A package had to be built from source and the build image lacks what that needs."""
+
+    tool: str
+    returncode: int
+    package: str  # "" when the output does not name it
+    version: str
+    missing: str  # "the header file sqlite3.h", "a C compiler (gcc)"
+    system_package: str  # "libsqlite3-dev", "" when not well known
+    python_version: str
+    # Newest version with a wheel for each Python series looked at: (series, version or "").
+    wheels: tuple[tuple[str, str], ...] = ()
+
+    def message(self) -> Message:
+        who = f"{self.package} {self.version}".strip() if self.package else "A package"
+        found = [
+            f"{who} has no wheel for this platform and Python {self.python_version}, so "
+            f"{self.tool} built it from source, which needs {self.missing}: the build image "
+            "does not have it.",
+            _exited(self.tool, self.returncode),
+        ]
+        fix: list[str] = []
+        with_wheel = [(series, version) for series, version in self.wheels if version]
+        if self.package and self.wheels:
+            if with_wheel:
+                found.append(
+                    "Versions with a wheel on the index: "
+                    + ", ".join(f"{version} for Python {series}" for series, version in with_wheel)
+                    + "."
+                )
+                series, version = with_wheel[0]
+                fix.append(
+                    f"Use a version of {self.package} that has a wheel (e.g. "
+                    f"{self.package}=={version} for Python {series}); if only another Python "
+                    "has one, choose that Python in .python-version."
+                )
+            else:
+                found.append(
+                    f"No version of {self.package} has a wheel on the index for Python "
+                    + ", ".join(series for series, _ in self.wheels)
+                    + ": it is always built from source."
+                )
+        provider = f" (Debian/Ubuntu: {self.system_package})" if self.system_package else ""
+        fix.extend(
+            (
+                f"Or give the build image {self.missing}{provider}: use a builder whose build "
+                "image has it, or add a buildpack before this one that installs system "
+                "packages (an apt buildpack with an Aptfile), or build your own build image "
+                f"with it (`RUN apt-get install -y {self.system_package or '<package>'}`).",
+                "Packages needed at run time too (a shared library the extension links to) "
+                "must also be in the run image.",
+            )
+        )
+        return Message(
+            title=f"Unable to build {self.package or 'a package'}: {self.missing} is missing",
+            found=tuple(found),
+            fix=tuple(fix),
+        )
+
+
+@dataclass(eq=False)
+class PackageNotOnIndex(BuildpackError):
+    """The index has no such package, or no version that matches what was asked for."""
+
+    tool: str
+    returncode: int
+    requirement: str
+    versions: tuple[str, ...] | None  # what the index offers, when the tool listed it
+    files: tuple[str, ...]  # where the requirement comes from
+
+    def message(self) -> Message:
+        found = [
+            f"The package index has no release matching {quoted(self.requirement)}.",
+            _exited(self.tool, self.returncode),
+        ]
+        if self.versions:
+            shown = ", ".join(self.versions[-10:])
+            more = " (newest 10)" if len(self.versions) > 10 else ""
+            found.insert(1, f"Versions it offers{more}: {shown}.")
+        elif self.versions is not None:
+            found.insert(1, "It offers no version of it at all (the name may be misspelled).")
+        return Message(
+            title=f"Package not found on the index: {self.requirement}",
+            found=tuple(found),
+            fix=(
+                f"Check the name and version in {bullet_list(self.files)}: a misspelling, a "
+                "version that was never released or was yanked, or one that requires another "
+                "Python (pip lists those as ignored above).",
+                "If the package lives on a private index, point the build at it "
+                "(PIP_INDEX_URL or PIP_EXTRA_INDEX_URL, UV_INDEX, Poetry's source) with its "
+                "credentials in the platform env.",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class HashesDoNotMatch(BuildpackError):
+    """Hash-checking mode refused what the index served, or a requirement has no hash."""
+
+    tool: str
+    returncode: int
+    packages: tuple[str, ...]
+    missing: bool  # --require-hashes and some requirement has no hash
+    files: tuple[str, ...]
+
+    def message(self) -> Message:
+        where = bullet_list(self.files)
+        if self.missing:
+            return Message(
+                title="Some requirements have no hash, and hash-checking mode is on",
+                found=(
+                    f"{where} uses hashes (or --require-hashes), so every requirement, "
+                    "dependencies included, needs a pinned version and a --hash.",
+                    _exited(self.tool, self.returncode),
+                ),
+                fix=(
+                    "Regenerate the file with hashes for everything, e.g. `pip-compile "
+                    "--generate-hashes` or `uv pip compile --generate-hashes`, and commit it.",
+                ),
+            )
+        named = f": {', '.join(self.packages)}" if self.packages else ""
+        return Message(
+            title="Downloaded packages do not match the hashes in the lock or requirements",
+            found=(
+                f"The files the index served have other hashes than {where} lists{named}.",
+                _exited(self.tool, self.returncode),
+            ),
+            fix=(
+                f"If the hashes were made against another index or for other files (another "
+                f"platform's wheels, a re-uploaded release), regenerate {where} against the "
+                "index the build uses and commit it.",
+                "If the index is a mirror or proxy, check that it serves the files unchanged: "
+                "a mismatch can also mean tampering.",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class LockFileOutOfDate(BuildpackError):
+    """The lock file does not match pyproject.toml or the Pipfile any more."""
+
+    tool: str
+    returncode: int
+    lock_file: str
+    lock_command: str
+    detail: str  # the tool's own line
+
+    def message(self) -> Message:
+        source = "Pipfile" if self.lock_file == "Pipfile.lock" else "pyproject.toml"
+        return Message(
+            title=f"{self.lock_file} is out of date",
+            found=(
+                f"{source} changed since {self.lock_file} was made, and the build installs "
+                f"exactly what the lock lists: it never re-resolves. {self.tool} says: "
+                f"{quoted(self.detail, 160)}",
+            ),
+            fix=(
+                f"Run `{self.lock_command}` in the app directory and commit {self.lock_file} "
+                f"with {source}.",
+            ),
+        )
+
+
+@dataclass(eq=False)
+class PackageMetadataBroken(BuildpackError):
+    """pip >= 24.1 refuses a release whose metadata has an invalid version (old Celery)."""
+
+    tool: str
+    returncode: int
+    package: str
+
+    def message(self) -> Message:
+        who = self.package or "One of the dependencies"
+        return Message(
+            title=f"{who} has metadata this pip refuses",
+            found=(
+                f"{who} declares an invalid version or requirement in its metadata, which "
+                "pip 24.1 and later refuse (Celery before 5.2.1 is the usual case).",
+                _exited(self.tool, self.returncode),
+            ),
+            fix=(f"Upgrade {self.package or 'the affected package'} to a newer release.",),
         )
 
 

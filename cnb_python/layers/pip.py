@@ -154,7 +154,9 @@ def _install(
         f"pip=={version}", *wheel_source_args("pip", version),
     ]  # fmt: skip
     try:
-        proc.run_python(python, args, env=env, output=output)
+        proc.run_python(
+            python, args, env=env, output=output, shown=("pip", "install", f"pip=={version}")
+        )
     except CommandFailed as error:
         offline = bool(wheel_source_args("pip", version))
         index = None if offline else trust.index_url("pip", None, env)

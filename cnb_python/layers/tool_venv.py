@@ -137,7 +137,8 @@ def _install(
             "--python", layer_dir / "bin" / "python", "install", "--no-input", "--quiet",
             "--no-warn-script-location", f"{tool}=={version}", *carried,
         )  # fmt: skip
-        proc.run(argv, env=pip.run_env(env), output=output)
+        shown = ("pip", "install", f"{tool}=={version}")
+        proc.run(argv, env=pip.run_env(env), output=output, shown=shown)
     except CommandFailed as error:
         index = None if carried else trust.index_url("pip", None, env)
         failed = ToolInstallFailed(tool, version, error.returncode)

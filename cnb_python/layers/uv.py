@@ -100,7 +100,7 @@ def _install(
         "--no-warn-script-location", f"uv=={version}", *carried,
     )  # fmt: skip
     try:
-        proc.run(argv, env=env, output=output)
+        proc.run(argv, env=env, output=output, shown=("pip", "install", f"uv=={version}"))
     except CommandFailed as error:
         index = None if carried else trust.index_url("pip", None, env)
         failed = ToolInstallFailed("uv", version, error.returncode)

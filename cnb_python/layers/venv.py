@@ -158,11 +158,11 @@ def invalidation_reasons(
     if changed and blocker:
         reasons.append(f"it cannot be updated in place: {blocker}")
     # (A layer of another layout is rebuilt anyway, and older ones recorded no options.)
-    if not changed and cached.sync_options != new.sync_options:
-        if cached.layer_version == new.layer_version:
-            reasons.append(
-                "the options in the requirements files or the package index settings changed"
-            )
+    same_layout = cached.layer_version == new.layer_version
+    if not changed and same_layout and cached.sync_options != new.sync_options:
+        reasons.append(
+            "the options in the requirements files or the package index settings changed"
+        )
     return reasons
 
 
@@ -256,7 +256,7 @@ def _compile(venv: Path, runtime: InstalledPython, env: Mapping[str, str], outpu
     site_packages = venv / "lib" / f"python{runtime.series}" / "site-packages"
     compiled = bytecode.compile_tree(venv / "bin" / "python", [site_packages], env)
     if compiled:
-        output.detail(f"Compiled bytecode for {compiled} modules")
+        output.detail(f"Compiled bytecode for {compiled} module{'s' if compiled != 1 else ''}")
 
 
 def _remove_installer_lock(venv: Path) -> None:

@@ -121,7 +121,10 @@ def choose(
         origin = f"{MANAGER_SETTING}={requested}"
         if requested == "pip" and not pip_files:
             raise NoPackageManagerFile(
-                tuple(n for n, m in PRECEDENCE if m == "pip"), _misspellings(app_dir), "pip"
+                tuple(n for n, m in PRECEDENCE if m == "pip"),
+                _misspellings(app_dir),
+                "pip",
+                pyproject_without_project=(app_dir / PYPROJECT_PROJECT).is_file(),
             )
     elif evidence:
         best = evidence[0]
@@ -139,7 +142,11 @@ def choose(
                 )
             )
     else:
-        raise NoPackageManagerFile(LOOKED_FOR, _misspellings(app_dir))
+        raise NoPackageManagerFile(
+            LOOKED_FOR,
+            _misspellings(app_dir),
+            pyproject_without_project=(app_dir / PYPROJECT_PROJECT).is_file(),
+        )
 
     manager = _manager(
         app_dir,
@@ -173,6 +180,7 @@ def _manager(
             requirements=requirements if requirements.is_file() else None,
             installer=installer,
             max_file_bytes=max_bytes,
+            python_version=python_version,
         )
     if chosen == "pipenv":
         if not (app_dir / "Pipfile.lock").is_file():

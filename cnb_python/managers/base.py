@@ -140,7 +140,13 @@ class InstallJob:
     tools: Mapping[str, Tool]
     env: Mapping[str, str]
     output: Output
-    changes: tuple[str, ...] = ()  # for `refresh`: what changed in the key's inputs, if any
+    # For `refresh`: what changed in the key's inputs (files, index settings, options) since
+    # the venv was made; empty when nothing did, so only what the key cannot see may need work.
+    changes: tuple[str, ...] = ()
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.changes
 
     @property
     def python(self) -> Path:

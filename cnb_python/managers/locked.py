@@ -22,7 +22,14 @@ from typing import ClassVar
 from cnb_python import proc, trust
 from cnb_python.errors import CommandFailed, LockedInstallFailed
 from cnb_python.managers.base import INDEX_SETTINGS, InstallJob, KeyInputs, index_settings
+from cnb_python.managers.failures import named_failure
 from cnb_python.managers.requirements import sha256_file
+from cnb_python.managers.venv_contents import (
+    installed_summary,
+    pipfile_packages,
+    poetry_packages,
+    uv_installed,
+)
 
 PYPROJECT = "pyproject.toml"
 # Settings that change where Pipenv and Poetry fetch from, besides the pip ones.
@@ -66,21 +73,71 @@ class LockedManager:
         options = f"groups={','.join(self.groups)}" if self.groups else ""
         return KeyInputs(files=files, settings=index_settings(env, names), options=options)
 
-    def _run(self, job: InstallJob, args: Sequence[str], extra_env: Mapping[str, str]) -> None:
+    def _run(self, job: InstallJob, args: Sequence[str], extra_env: Mapping[str, str]) -> str:
+        """Run the tool (shown and captured, so a failure can be named); its output."""
         tool = job.tools[self.name]
         env = {**tool.run_env(job.env), **extra_env}
         index = trust.index_url(self.name, self.app_dir, env)
         if self.retries_network_errors:
             trust.check_certificate(index, env)
         try:
-            proc.run(tool.command(*args), env=env, cwd=job.app_dir, output=job.output)
-        except CommandFailed as error:
-            # The tool's own output, streamed above, says why; ours only closes it, unless the
-            # index shows why (certificate, unreachable, credentials: `trust`).
-            failed = LockedInstallFailed(
-                self.name, error.returncode, self.lock_file, self.lock_command, self.python_version
+            done = proc.run(
+                tool.command(*args),
+                env=env,
+                cwd=job.app_dir,
+                output=job.output,
+                capture=True,
+                tee=True,
+                shown=shown_command(self.name, args),
             )
-            raise trust.explain_failure(self.name, index, env) or failed from None
+        except CommandFailed as error:
+            # The index first (certificate, unreachable, credentials: `trust`), then the
+            # common causes in the tool's output; else its output, shown above, says why.
+            raise (
+                trust.explain_failure(self.name, index, env)
+                or named_failure(
+                    job,
+                    self.name,
+                    error.returncode,
+                    error.output,
+                    python_version=self.python_version,
+                    files=self.key_files,
+                    lock_file=self.lock_file,
+                    lock_command=self.lock_command,
+                )
+                or LockedInstallFailed(
+                    self.name,
+                    error.returncode,
+                    self.lock_file,
+                    self.lock_command,
+                    self.python_version,
+                )
+            ) from None
+        return done.stdout or ""
+
+    def _summarise(self, job: InstallJob, top_level: Sequence[str]) -> None:
+        """`Installed 4 packages: django, gunicorn (and 2 of their dependencies)`: the tools
+        say little of it themselves (Pipenv nothing at all with its output quietened)."""
+        job.output.step(installed_summary(job.env, top_level))
+
+
+# Options that change nothing a reader of the log needs to know.
+_UNSHOWN_FLAGS = frozenset({"--compile", "--compile-bytecode", "--no-interaction", "--no-ansi"})
+
+
+def shown_command(tool: str, args: Sequence[str]) -> list[str]:
+    """The command as a user would type it: `uv sync --locked --no-default-groups`, without
+    the layer paths (`--python <venv>/bin/python`) the build adds."""
+    shown = [tool]
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--python":
+            skip = True
+        elif arg not in _UNSHOWN_FLAGS:
+            shown.append(arg)
+    return shown
 
 
 def announce_sync(name: str, job: InstallJob) -> None:
@@ -105,6 +162,7 @@ class PipenvManager(LockedManager):
             categories = ["packages", *("dev-packages" if g == "dev" else g for g in self.groups)]
             args += ["--categories", " ".join(categories)]
         self._run(job, args, {"VIRTUAL_ENV": str(job.venv)})
+        self._summarise(job, pipfile_packages(self.app_dir / "Pipfile", self.groups))
 
     def refresh(self, job: InstallJob) -> bool:
         return False
@@ -119,14 +177,18 @@ class PoetryManager(LockedManager):
     syncs_in_place = True
     retries_network_errors = True
 
-    def install(self, job: InstallJob) -> None:
+    def _sync(self, job: InstallJob) -> None:
         only = ",".join(("main", *self.groups))
         args = ["sync", "--only", only, "--no-interaction", "--no-ansi"]
         self._run(job, args, {"VIRTUAL_ENV": str(job.venv)})
 
+    def install(self, job: InstallJob) -> None:
+        self._sync(job)
+        self._summarise(job, poetry_packages(self.app_dir / PYPROJECT, self.groups))
+
     def refresh(self, job: InstallJob) -> bool:
         announce_sync(self.name, job)
-        self.install(job)
+        self._sync(job)
         return True
 
 
@@ -153,18 +215,19 @@ class UvManager(LockedManager):
 
     def refresh(self, job: InstallJob) -> bool:
         announce_sync(self.name, job)
-        # A venv that is already in sync is left alone: `--check` says so without writing
-        # anything, and the venv layer then has no bytecode to look at either.
-        tool = job.tools[self.name]
-        argv = tool.command(*self._args(job), "--check")
-        env = {**tool.run_env(job.env), **self._env(job)}
-        checked = proc.run(
-            argv, env=env, cwd=job.app_dir, output=job.output, capture=True, check=False
-        )
-        if checked.returncode == 0:
+        if not job.unchanged:
+            # Files, settings or groups changed: a full sync, whose first error (a stale
+            # lock) is the one that matters.
+            self.install(job)
+            return True
+        # Nothing the key covers changed, so only what it cannot see may need work: local
+        # path dependencies whose code changed. The project itself is installed editable,
+        # so it is left alone (`--no-install-project`, with `--inexact`, which keeps it
+        # installed: nothing the lock lists was removed). The venv layer then compiles only
+        # what lacks a current pyc (`layers.bytecode`), so a no-op rewrites none.
+        args = [*self._args(job), "--no-install-project", "--inexact"]
+        synced = self._run(job, args, self._env(job))
+        if not uv_installed(synced):
             job.output.detail("The virtual environment matches uv.lock: nothing to do")
             return False
-        for line in checked.stdout.strip().splitlines()[-20:]:
-            job.output.detail(line)
-        self.install(job)
         return True

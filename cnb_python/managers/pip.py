@@ -28,6 +28,7 @@ from cnb_python.errors import CommandFailed, DependencyInstallFailed
 from cnb_python.inputs import DEFAULT_LIMIT, read_whole
 from cnb_python.managers import pip_sync
 from cnb_python.managers.base import InstallJob, KeyInputs, index_settings
+from cnb_python.managers.failures import INSTALL_FAILED, named_failure
 from cnb_python.managers.requirements import (
     PACKAGING_FILES,
     LocalRequirement,
@@ -51,6 +52,7 @@ class PipManager:
     # When `key_inputs` finds no blocker (`managers.pip_sync`).
     syncs_in_place: bool = True
     max_file_bytes: int = DEFAULT_LIMIT  # the largest requirements file read
+    python_version: str = ""  # the resolved one, for messages
 
     def describe(self) -> str:
         source = REQUIREMENTS if self.requirements else "the project itself (pip install .)"
@@ -115,15 +117,38 @@ class PipManager:
                 job.python, "install", "--no-input", "--progress-bar", "off", "--no-compile",
                 *args,
             )  # fmt: skip
+        # As users type it: `pip install -r requirements.txt`, `uv pip sync requirements.txt`
+        shown = ["uv", "pip"] if self.installer == "uv" else ["pip"]
+        shown += [command, *("-r" if arg == "--requirement" else arg for arg in args)]
         env = tool.run_env(job.env)
         try:
-            proc.run(argv, env=env, cwd=job.app_dir, output=job.output)
+            # Captured as well as shown, so that a failure can be named from the output.
+            proc.run(
+                argv,
+                env=env,
+                cwd=job.app_dir,
+                output=job.output,
+                capture=True,
+                tee=True,
+                shown=shown,
+            )
         except CommandFailed as error:
-            # pip's own output was streamed above; our message only closes it, unless the
-            # index shows why (certificate, unreachable, credentials: `trust`).
+            # The index first (certificate, unreachable, credentials: `trust`): an index that
+            # cannot be reached also reads as "no matching distribution". Then the common
+            # causes in the installer's output; else its output, shown above, says why.
             index = trust.index_url("pip", self.app_dir, env)
-            failed = DependencyInstallFailed(self.installer, error.returncode, self._files())
-            raise trust.explain_failure(self.installer, index, env) or failed from None
+            raise (
+                trust.explain_failure(self.installer, index, env)
+                or named_failure(
+                    job,
+                    self.installer,
+                    error.returncode,
+                    error.output,
+                    python_version=self.python_version,
+                    files=self._files(),
+                )
+                or DependencyInstallFailed(self.installer, error.returncode, self._files())
+            ) from None
 
     def install(self, job: InstallJob) -> None:
         if self.requirements is not None:
@@ -167,7 +192,7 @@ class PipManager:
                 self._run(job, ["--requirement", requirement])
             else:
                 self._install_unsatisfied(job, found, before, env)
-        except DependencyInstallFailed as failed:
+        except INSTALL_FAILED as failed:
             # Perhaps the reused venv's fault: a fresh one says whether the files are.
             raise pip_sync.RebuildNeeded(
                 f"{self.installer} could not update it in place (exit status {failed.returncode})"
@@ -213,10 +238,13 @@ class PipManager:
         tool = job.tools[self.installer]
         if self.installer == "uv":
             argv = tool.command("pip", "uninstall", "--python", job.python, *names)
+            shown = ["uv", "pip", "uninstall", *names]
         else:
             argv = tool.command_under(job.python, "uninstall", "--yes", *names)
+            shown = ["pip", "uninstall", "--yes", *names]
+        env = tool.run_env(job.env)
         try:
-            proc.run(argv, env=tool.run_env(job.env), cwd=job.app_dir, output=job.output)
+            proc.run(argv, env=env, cwd=job.app_dir, output=job.output, shown=shown)
         except CommandFailed as error:
             raise pip_sync.RebuildNeeded(
                 f"{self.installer} could not uninstall {', '.join(names)} "

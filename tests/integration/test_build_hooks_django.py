@@ -38,7 +38,7 @@ def test_hooks_run_before_the_manager_is_chosen_and_after_dependencies(
         "- bin/pre_compile finished",
         "[Determining the Python version]",
         "[Running bin/post_compile]",
-        "Running: bash bin/post_compile",
+        "Running 'bash bin/post_compile'",
         f"post_compile: VIRTUAL_ENV={venv} HOOK_GREETING=hi",
         f"post_compile: python prefix {venv}",
         "- bin/post_compile finished",
@@ -82,7 +82,7 @@ def test_django_static_files_collected_skipped_or_failing_and_the_web_process_se
     _in_order(
         app.log,
         "[Collecting Django static files]",
-        "venv/bin/python manage.py collectstatic --noinput",
+        "Running 'python manage.py collectstatic --noinput'",
         "1 static file copied to",
         "- Static files collected",
         "- No Procfile: inferred the web process from Django project mysite with gunicorn",
@@ -135,3 +135,53 @@ def test_django_static_files_collected_skipped_or_failing_and_the_web_process_se
     assert "- Skipping collectstatic: DISABLE_COLLECTSTATIC is set" in app.log
     assert "manage.py" not in app.log
     assert not (app.workspace / "staticfiles").exists()
+
+    # Heroku classic's deprecated switch file: skipped with a deprecation warning, not refused.
+    settings.write_text(original)
+    heroku = app.app / ".heroku"
+    heroku.mkdir()
+    (heroku / "collectstatic_disabled").write_text("")
+    app.build()
+    assert _block(app.log, "[Collecting Django static files]") == [
+        "- Skipping collectstatic: .heroku/collectstatic_disabled exists",
+        "WARNING: The .heroku/collectstatic_disabled file is deprecated",
+        "  collectstatic was skipped because .heroku/collectstatic_disabled exists (a Heroku "
+        "classic buildpack convention).",
+        "  Remove the file and set the env var DISABLE_COLLECTSTATIC=1 instead "
+        "(pack build --env DISABLE_COLLECTSTATIC=1, or project.toml).",
+    ]
+    (heroku / "collectstatic_disabled").unlink()
+    heroku.rmdir()
+
+    # Django installed but manage.py not in the root: the log says it did not run and why.
+    backend = app.app / "backend"
+    backend.mkdir()
+    (app.app / "manage.py").rename(backend / "manage.py")
+    app.build(env={"DISABLE_COLLECTSTATIC": ""})
+    assert _block(app.log, "[Collecting Django static files]") == [
+        "- Skipping Django collectstatic: manage.py is not in the app root",
+        "  Django is installed and manage.py was found in a subdirectory (backend/manage.py), "
+        "but collectstatic runs only with a manage.py in the app root.",
+        "  To run it, add a symlink in the app root: `ln -s backend/manage.py manage.py` "
+        "(commit the link), or move the project to the root.",
+    ]
+    (backend / "manage.py").unlink()
+    app.build()
+    assert _block(app.log, "[Collecting Django static files]") == [
+        "- Skipping Django collectstatic: no manage.py file found",
+        "  Django is installed, but the app root has no manage.py, so collectstatic did not run.",
+        "  To run it, put manage.py (or a symlink to it) in the app root.",
+    ]
+
+
+def _block(log: str, header: str) -> list[str]:
+    """The lines under `header` up to the next header, without blank ones."""
+    lines = log.splitlines()
+    start = lines.index(header) + 1
+    block = []
+    for line in lines[start:]:
+        if line.startswith("["):
+            break
+        if line.strip():
+            block.append(line)
+    return block

@@ -60,6 +60,39 @@ def test_procfile_processes_in_launch_toml_web_serves_web_concurrency_set(
     assert (done.returncode, done.stdout) == (0, "WEB_CONCURRENCY=3\n"), done.stderr
     done = app.run(show, env={"CNB_PYTHON_CGROUP_ROOT": str(cgroup), "WEB_CONCURRENCY": "11"})
     assert (done.returncode, done.stdout) == (0, "WEB_CONCURRENCY=11\n"), done.stderr
+    assert "(Procfile:" not in app.log  # python is installed, where the launch PATH finds it
+
+
+def test_procfile_mistakes_that_only_fail_at_launch_are_warned_about(
+    dev_app: DevAppFactory,
+) -> None:
+    app = dev_app("procfile_basic")
+    (app.app / "Procfile").write_text(
+        "# neither gunicorn nor celery is in the dependencies\n"
+        "Web: gunicorn app:app\n"
+        "worker: FOO=1 exec celery -A proj worker\n"
+        "release: ./bin/release.sh && python -c pass\n"
+    )
+    app.build()
+    warnings = app.log[app.log.index("WARNING: The Procfile") :].splitlines()[:11]
+    assert warnings == [
+        "WARNING: The Procfile has no web process, but 'Web' (Procfile:2) looks like one",
+        "  Process types are case-sensitive, and only a process called web is the image's "
+        "default process (the one the platform starts and sends requests to).",
+        "  If 'Web' is meant to serve the app, rename it to web in the Procfile.",
+        "WARNING: The Web process runs 'gunicorn', which this build did not install (Procfile:2)",
+        "  'gunicorn' is not in the app's virtual environment, the Python installation or the "
+        'build image, so the process would fail with "command not found" at launch.',
+        "  If it comes from a Python package, add that package to the app's dependencies "
+        "(for gunicorn, usually the package of the same name).",
+        "  If a later buildpack provides it, this warning can be ignored.",
+        "WARNING: The worker process runs 'celery', which this build did not install (Procfile:3)",
+        "  'celery' is not in the app's virtual environment, the Python installation or the "
+        'build image, so the process would fail with "command not found" at launch.',
+        "  If it comes from a Python package, add that package to the app's dependencies "
+        "(for celery, usually the package of the same name).",
+        "  If a later buildpack provides it, this warning can be ignored.",
+    ]
 
 
 def test_gunicorn_with_flask_is_inferred_and_serves(dev_app: DevAppFactory, tmp_path: Path) -> None:

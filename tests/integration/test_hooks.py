@@ -54,7 +54,7 @@ def test_a_hook_runs_in_the_app_dir_with_build_and_platform_env(
     assert (ctx.app_dir / "requirements.txt").read_text() == "requests\n"
     log = out.getvalue()
     assert "[Running bin/pre_compile]" in log
-    assert "Running: bash -c 'exec \"./$0\"' bin/pre_compile" in log
+    assert "Running 'bash -c 'exec \"./$0\"' bin/pre_compile'" in log
     assert "- bin/pre_compile finished" in log
 
 

@@ -38,6 +38,12 @@ def assert_launches_without_tools(app: DevApp, tool: str, expected: str = EXPECT
     assert app.run(["python", "-c", f"import {tool}"]).returncode != 0
 
 
+def _lines(log: str) -> list[str]:
+    """Non-blank lines, with timings (`in 3ms`, `in 1.2s`) as `in <time>`."""
+    timed = re.sub(r"in \d+(?:\.\d+)?m?s\b", "in <time>", log)
+    return [line for line in timed.splitlines() if line.strip()]
+
+
 def imports(app: DevApp, module: str) -> bool:
     return app.run(["python", "-c", f"import {module}"]).returncode == 0
 
@@ -47,11 +53,7 @@ def test_uv_app_syncs_in_place_and_refuses_stale_locks(dev_app: DevApps) -> None
     app.build()
     assert "Package manager: uv with uv.lock (from uv.lock)" in app.log
     assert "Files of several package managers" not in app.log  # pyproject.toml is uv's
-    assert re.search(
-        r"Running: \S+/uv sync --locked --no-default-groups --python \S+/venv/bin/python$",
-        app.log,
-        re.MULTILINE,
-    )
+    assert "Running 'uv sync --locked --no-default-groups'" in app.log
     assert re.search(r"^  Compiled bytecode for \d+ modules$", app.log, re.MULTILINE), app.log
     assert_launches_without_tools(app, "uv", "six 1.17.0")
     assert not imports(app, "idna")  # dev group: not in production
@@ -77,14 +79,22 @@ def test_uv_app_syncs_in_place_and_refuses_stale_locks(dev_app: DevApps) -> None
     assert "Creating virtual environment" not in app.log
     assert not imports(app, "idna")
 
-    # A stale lock: uv's message, then ours.
+    # A stale lock: uv's message first (no probe's output before it), then ours.
     pyproject = app.app / "pyproject.toml"
     original = pyproject.read_text()
     pyproject.write_text(original.replace('"six==1.17.0"', '"six==1.17.0", "idna"'))
     assert not app.rebuild(check=False).ok
-    assert "needs to be updated, but `--locked` was provided" in app.log
-    assert "ERROR: Unable to install dependencies with uv" in app.log
-    assert "run `uv lock` and commit it" in app.log
+    synced = app.log.split("- Syncing the virtual environment with uv: pyproject.toml changed")[1]
+    assert _lines(synced)[:5] == [
+        "  Running 'uv sync --locked --no-default-groups'",
+        "  Resolved 3 packages in <time>",
+        "  error: The lockfile at `uv.lock` needs to be updated, but `--locked` was provided.",
+        "  hint: To update the lockfile, run `uv lock`.",
+        "ERROR: uv.lock is out of date",
+    ]
+    assert "- Run `uv lock` in the app directory and commit uv.lock with pyproject.toml." in (
+        app.log
+    )
 
     # A Python the project excludes: refused, no other Python looked for.
     pyproject.write_text(original.replace('">=3.10"', '">=3.99"'))
@@ -127,9 +137,7 @@ def test_poetry_app_syncs_in_place_and_refuses_stale_locks(dev_app: DevApps) -> 
     assert "Package manager: poetry with poetry.lock (from poetry.lock)" in app.log
     assert "Files of several package managers" not in app.log
     assert f"Installing poetry {POETRY}" in app.log
-    assert re.search(
-        r"Running: \S+/poetry sync --only main --no-interaction --no-ansi$", app.log, re.MULTILINE
-    )
+    assert "Running 'poetry sync --only main'" in app.log
     assert_launches_without_tools(app, "poetry")
     assert not imports(app, "idna")
 
@@ -152,7 +160,8 @@ def test_poetry_app_syncs_in_place_and_refuses_stale_locks(dev_app: DevApps) -> 
     pyproject.write_text(original.replace('"six==1.17.0",', '"six==1.17.0", "idna",'))
     assert not app.rebuild(check=False).ok
     assert "Run `poetry lock` to fix the lock file." in app.log
-    assert "ERROR: Unable to install dependencies with poetry" in app.log
+    assert "ERROR: poetry.lock is out of date" in app.log
+    assert "- Run `poetry lock` in the app directory and commit poetry.lock with " in app.log
 
     pyproject.write_text(original.replace('">=3.10"', '">=3.99"'))
     (app.app / ".python-version").write_text(
@@ -171,7 +180,7 @@ def test_pipenv_app_is_reused_while_its_files_are_unchanged(dev_app: DevApps) ->
     assert "Also found: requirements.txt (pip)." in app.log
     assert "Package manager: pipenv with Pipfile.lock (from Pipfile.lock)" in app.log
     assert f"Installing pipenv {PIPENV}" in app.log
-    assert re.search(r"Running: \S+/pipenv install --deploy", app.log)
+    assert "Running 'pipenv install --deploy'" in app.log
     assert_launches_without_tools(app, "pipenv")
     assert not imports(app, "idna")
 
@@ -195,7 +204,10 @@ def test_pipenv_app_is_reused_while_its_files_are_unchanged(dev_app: DevApps) ->
     assert not app.rebuild(check=False).ok
     assert "Discarding cached virtual environment: Pipfile changed" in app.log
     assert "is out of date" in app.log
-    assert "ERROR: Unable to install dependencies with pipenv" in app.log
+    assert "ERROR: Pipfile.lock is out of date" in app.log
+    assert "- Run `pipenv lock` in the app directory and commit Pipfile.lock with Pipfile." in (
+        app.log
+    )
 
     (app.app / "Pipfile.lock").unlink()
     (app.app / "requirements.txt").unlink()
@@ -210,7 +222,7 @@ def test_pipenv_groups_other_than_dev_are_pipfile_categories(dev_app: DevApps) -
     app = dev_app("pipenv_categories")
     app.build(env={"BP_PYTHON_GROUPS": "docs"})
     assert "Package manager: pipenv with Pipfile.lock, with groups docs" in app.log
-    assert re.search(r"pipenv install --deploy --categories '?packages docs'?$", app.log, re.M)
+    assert "Running 'pipenv install --deploy --categories 'packages docs''" in app.log
     assert imports(app, "six")
     assert imports(app, "iniconfig")
     assert not imports(app, "idna")
@@ -218,7 +230,7 @@ def test_pipenv_groups_other_than_dev_are_pipfile_categories(dev_app: DevApps) -
     app.rebuild(env={"BP_PYTHON_GROUPS": "dev,docs"})
     assert "the options changed from groups=docs to groups=dev,docs" in app.log
     assert re.search(
-        r"pipenv install --deploy --categories '?packages dev-packages docs'?$", app.log, re.M
+        r"pipenv install --deploy --categories '?packages dev-packages docs'?'$", app.log, re.M
     )
     assert imports(app, "idna")
     assert imports(app, "iniconfig")

@@ -42,6 +42,7 @@ PACKAGE_ENTRIES = {
 }
 # Platform env of an air-gapped build: the package index is a closed loopback port, and so is
 # any proxy, so whatever reaches for the network fails.
+DEBUG = {"BP_LOG_LEVEL": "DEBUG"}
 DEAD_NETWORK = {
     "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
     "HTTP_PROXY": "http://127.0.0.1:9",
@@ -347,7 +348,8 @@ def test_offline_edition_builds_with_the_runtime_host_unreachable(
 ) -> None:
     app = _copy_app(tmp_path, "pip_basic")
     work = tmp_path / "work"
-    done = _build(app, work, offline.packaged.path, None, bare_path)
+    # DEBUG: the log shows each command in full, where the wheel source can be seen.
+    done = _build(app, work, offline.packaged.path, None, bare_path, env=DEBUG)
 
     assert done.returncode == 0, done.stdout
     assert "carried by the buildpack (offline)" in done.stdout
@@ -365,7 +367,7 @@ def test_offline_edition_installs_the_lock_file_tool_with_the_package_index_unre
     work = tmp_path / "work"
     done = _build(
         app, work, offline.packaged.path, offline.packaged.catalog, bare_path,
-        env=DEAD_NETWORK,
+        env={**DEAD_NETWORK, **DEBUG},
     )  # fmt: skip
 
     assert done.returncode == 0, done.stdout

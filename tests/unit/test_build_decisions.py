@@ -143,6 +143,18 @@ REFUSALS: list[tuple[str, dict[str, str], dict[str, str], type[BuildpackError]]]
     ("bad mirror", REQS, {"BP_PYTHON_MIRROR": "ftp://mirror.invalid/python"}, errors.InvalidMirror),
     ("forbidden env", REQS, {"PYTHONHOME": "/usr"}, errors.ForbiddenEnvironment),
     ("bad limit", REQS, {"BP_PYTHON_MAX_APP_FILE_MIB": "lots"}, errors.InvalidLimitSetting),
+    (
+        "committed venv",
+        {**REQS, ".venv/pyvenv.cfg": "home = /usr/bin\n"},
+        {},
+        errors.CommittedEnvironment,
+    ),
+    (
+        "committed heroku python",
+        {**REQS, ".heroku/python/bin/python": ""},
+        {},
+        errors.CommittedEnvironment,
+    ),
 ]
 
 

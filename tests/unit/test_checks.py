@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cnb_python.checks import check_environment
-from cnb_python.errors import ForbiddenEnvironment
+from cnb_python.checks import check_app_source, check_environment
+from cnb_python.errors import CommittedEnvironment, ForbiddenEnvironment, InvalidBooleanSetting
 
 
 def test_every_offender_is_listed_once_with_where_it_was_set() -> None:
@@ -73,3 +75,25 @@ def test_pythonpath_is_a_warning() -> None:
     [warning] = check_environment({"PYTHONPATH": "/app/src\n"}, {})
     assert warning.title == "PYTHONPATH is set"
     assert "'/app/src'" in warning.lines[0]
+
+
+def test_committed_environments_are_refused_unless_kept(tmp_path: Path) -> None:
+    # a directory called venv without pyvenv.cfg is a package, not an environment
+    (tmp_path / "venv").mkdir()
+    (tmp_path / "venv" / "__init__.py").write_text("")
+    (tmp_path / ".heroku").mkdir()
+    (tmp_path / ".heroku" / "collectstatic_disabled").write_text("")
+    assert check_app_source(tmp_path, {}) == []
+
+    (tmp_path / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    with pytest.raises(CommittedEnvironment) as caught:
+        check_app_source(tmp_path, {})
+    assert caught.value.directory == "venv"
+    assert caught.value.entries == ("venv/__init__.py", "venv/pyvenv.cfg")
+
+    kept = check_app_source(tmp_path, {"BP_PYTHON_KEEP_COMMITTED_VENV": "1"})
+    assert [notice.title for notice in kept] == [
+        "Keeping venv/ from the app source (BP_PYTHON_KEEP_COMMITTED_VENV is set)"
+    ]
+    with pytest.raises(InvalidBooleanSetting):
+        check_app_source(tmp_path, {"BP_PYTHON_KEEP_COMMITTED_VENV": "maybe"})

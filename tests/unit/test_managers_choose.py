@@ -183,3 +183,15 @@ def test_uv_installer_needs_both_tools(tmp_path: Path) -> None:
 def test_groups_on_a_pip_app_warn(tmp_path: Path) -> None:
     _, log = choose(app(tmp_path, "requirements.txt"), {"BP_PYTHON_GROUPS": "dev"})
     assert "BP_PYTHON_GROUPS has no effect on pip apps" in log
+
+
+def test_an_empty_pyproject_is_said_to_exist_without_a_project(tmp_path: Path) -> None:
+    with pytest.raises(NoPackageManagerFile) as raised:
+        choose(app(tmp_path, "pyproject.toml"))
+    found = raised.value.message().found
+    assert found == (
+        "None of these files is in the app root: uv.lock, poetry.lock, Pipfile.lock, "
+        "requirements.txt, setup.py, Pipfile.",
+        "pyproject.toml exists but declares no project: it has no [project] table (it may be "
+        "empty, or hold only [tool.*] settings), so it says nothing about what to install.",
+    )

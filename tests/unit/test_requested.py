@@ -496,3 +496,24 @@ def test_a_pyproject_beyond_the_parser_is_a_clear_refusal(
     error = refusal(tmp_path)
     assert isinstance(error, PyprojectInvalid)
     assert error.message().found[0].startswith(f"pyproject.toml is not valid TOML: {reason}")
+
+
+def test_an_empty_runtime_txt_beside_a_python_version_names_the_file_to_delete(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "runtime.txt").write_text("\n")
+    (tmp_path / ".python-version").write_text("3.12\n")
+    error = refusal(tmp_path)
+    assert isinstance(error, NoVersionFound)
+    assert error.message().render() == "\n".join(
+        (
+            "ERROR: No Python version found in runtime.txt",
+            "",
+            "  runtime.txt is empty, or holds only blank lines and comments. It takes "
+            "precedence over .python-version, which is also in the app, so .python-version "
+            "was not read.",
+            "",
+            "  How to fix:",
+            "  - Delete runtime.txt (it is deprecated): .python-version then chooses the version.",
+        )
+    )
