@@ -42,6 +42,7 @@ from cnb_python.errors import (
     IndexCertificateUntrusted,
     IndexNeedsCredentials,
     IndexUnreachable,
+    ToolInstallFailed,
 )
 from cnb_python.inputs import read_whole
 from cnb_python.managers.requirements import logical_lines
@@ -267,3 +268,13 @@ def explain_failure(tool: str, url: str | None, env: Mapping[str, str]) -> Build
     if found.problem == "status":
         return IndexNeedsCredentials(tool, shown, found.status)
     return None
+
+
+def tool_install_failed(
+    tool: str, version: str, returncode: int, env: Mapping[str, str], *, carried: bool
+) -> BuildpackError:
+    """Why pip could not install one of the buildpack's own tools (pip, uv, Poetry, Pipenv):
+    the index's reason when it shows one, else `ToolInstallFailed`. `carried`: installed from
+    the package's own wheels (the offline edition), so no index was involved."""
+    index = None if carried else index_url("pip", None, env)
+    return explain_failure("pip", index, env) or ToolInstallFailed(tool, version, returncode)

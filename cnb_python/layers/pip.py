@@ -24,7 +24,7 @@ from cnb_python import proc, trust
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
-from cnb_python.errors import BundledPipMissing, CommandFailed, ToolInstallFailed
+from cnb_python.errors import BundledPipMissing, CommandFailed
 from cnb_python.layers import bytecode
 from cnb_python.layers.declared import CachedLayerDecl
 from cnb_python.layers.python import InstalledPython
@@ -146,21 +146,22 @@ def _install(
     output: Output,
 ) -> None:
     wheel = bundled_pip_wheel(python.parent.parent, series)
+    carried = wheel_source_args("pip", version)
     # --ignore-installed: a runtime that ships a pip of its own (python-build-standalone
     # does) must not make the layer's pip "already satisfied", leaving the layer empty.
     args: list[str | Path] = [
         f"{wheel}/pip", "install", "--prefix", layer_dir, "--ignore-installed", "--no-input",
         "--quiet", "--no-warn-script-location", "--disable-pip-version-check", "--no-compile",
-        f"pip=={version}", *wheel_source_args("pip", version),
+        f"pip=={version}", *carried,
     ]  # fmt: skip
     try:
         proc.run_python(
             python, args, env=env, output=output, shown=("pip", "install", f"pip=={version}")
         )
     except CommandFailed as error:
-        offline = bool(wheel_source_args("pip", version))
-        index = None if offline else trust.index_url("pip", None, env)
-        failed = ToolInstallFailed("pip", version, error.returncode)
-        raise trust.explain_failure("pip", index, env) or failed from None
+        failed = trust.tool_install_failed(
+            "pip", version, error.returncode, env, carried=bool(carried)
+        )
+        raise failed from None
     # Once, on every core, rather than file by file inside pip (a third of the install).
     bytecode.compile_tree(python, [site_packages(layer_dir, series)], env)

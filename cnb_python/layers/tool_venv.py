@@ -22,11 +22,12 @@ from pathlib import Path
 from cnb_python import proc, trust
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
-from cnb_python.errors import CommandFailed, DiskFull, ToolInstallFailed, VenvCreateFailed
+from cnb_python.errors import CommandFailed, ToolInstallFailed
 from cnb_python.layers.declared import CachedLayerDecl
 from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import runtime_reasons, target_reasons
+from cnb_python.layers.venv import create_venv
 from cnb_python.managers.base import Tool
 from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
@@ -124,13 +125,7 @@ def _install(
     env: Mapping[str, str],
     output: Output,
 ) -> None:
-    python = runtime.python
-    try:
-        proc.run_python(python, ["-m", "venv", "--without-pip", layer_dir], env=env, capture=True)
-    except CommandFailed as error:
-        if proc.ran_out_of_disk(error.output):
-            raise DiskFull(f"in the {tool} layer") from None
-        raise VenvCreateFailed(runtime.version, error.output) from None
+    create_venv(runtime, layer_dir, env, tool)
     carried = wheel_source_args(tool, version, series=runtime.series)
     try:
         argv = pip.command(
@@ -140,8 +135,9 @@ def _install(
         shown = ("pip", "install", f"{tool}=={version}")
         proc.run(argv, env=pip.run_env(env), output=output, shown=shown)
     except CommandFailed as error:
-        index = None if carried else trust.index_url("pip", None, env)
-        failed = ToolInstallFailed(tool, version, error.returncode)
-        raise trust.explain_failure("pip", index, env) or failed from None
+        failed = trust.tool_install_failed(
+            tool, version, error.returncode, env, carried=bool(carried)
+        )
+        raise failed from None
     if not (layer_dir / "bin" / tool).is_file():
         raise ToolInstallFailed(tool, version, 0, f"The {tool} package installed no bin/{tool}.")

@@ -102,8 +102,9 @@ def _install(
     try:
         proc.run(argv, env=env, output=output, shown=("pip", "install", f"uv=={version}"))
     except CommandFailed as error:
-        index = None if carried else trust.index_url("pip", None, env)
-        failed = ToolInstallFailed("uv", version, error.returncode)
-        raise trust.explain_failure("pip", index, env) or failed from None
+        failed = trust.tool_install_failed(
+            "uv", version, error.returncode, env, carried=bool(carried)
+        )
+        raise failed from None
     if not (layer_dir / "bin" / "uv").is_file():
         raise ToolInstallFailed("uv", version, 0, "The uv wheel installed no bin/uv.")

@@ -266,15 +266,22 @@ def _remove_installer_lock(venv: Path) -> None:
     (venv / ".lock").unlink(missing_ok=True)
 
 
-def _create(runtime: InstalledPython, venv: Path, env: Mapping[str, str], output: Output) -> None:
-    output.step("Creating virtual environment")
-    python = runtime.python
+def create_venv(runtime: InstalledPython, path: Path, env: Mapping[str, str], layer: str) -> None:
+    """`python -m venv --without-pip` of `runtime` at `path` (this layer's, or a tool's own);
+    a full disk and any other failure each end in their own message."""
     try:
-        proc.run_python(python, ["-m", "venv", "--without-pip", venv], env=env, capture=True)
+        proc.run_python(
+            runtime.python, ["-m", "venv", "--without-pip", path], env=env, capture=True
+        )
     except CommandFailed as error:
         if proc.ran_out_of_disk(error.output):
-            raise DiskFull(f"in the {LAYER_NAME} layer") from None
+            raise DiskFull(f"in the {layer} layer") from None
         raise VenvCreateFailed(runtime.version, error.output) from None
+
+
+def _create(runtime: InstalledPython, venv: Path, env: Mapping[str, str], output: Output) -> None:
+    output.step("Creating virtual environment")
+    create_venv(runtime, venv, env, LAYER_NAME)
     # VIRTUAL_ENV for the app and later buildpacks; PIP_PYTHON so a later `pip install`
     # (a hook, another buildpack) targets the venv rather than the runtime.
     (
