@@ -13,7 +13,7 @@ import os
 import sys
 
 BP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEPENDENCIES = ("pydantic", "requests", "packaging", "tomli_w", "zstandard")
+DEPENDENCIES = ("pydantic", "requests", "packaging", "tomli_w", "zstandard", "installer")
 
 
 def importable(name: str) -> bool:

@@ -52,7 +52,7 @@ def install(
     if "uv" in needed:
         uv_cache_dir = uv_cache.uv_cache(ctx, output)
         tools["uv"] = uv_layer.install_uv(
-            ctx, pins["uv"], tools["pip"], env, output, cache_dir=uv_cache_dir
+            ctx, runtime, pins["uv"], tools["pip"], env=env, output=output, cache_dir=uv_cache_dir
         )
     if "pipenv" in needed:
         pipenv_env = {

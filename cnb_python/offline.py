@@ -62,6 +62,13 @@ def carried_closures(series: str, buildpack_dir: Path = BUILDPACK_DIR) -> frozen
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
 
+def carried_wheels(tool: str, version: str, wheels_dir: Path | None = None) -> list[Path]:
+    """The carried wheels of `tool==version` (every platform the package carries), none for a
+    package that carries no wheels."""
+    wheels = wheels_dir or BUILDPACK_DIR / DEPENDENCIES_DIR / WHEELS_DIR
+    return sorted(wheels.glob(f"{tool}-{version}-*.whl")) if wheels.is_dir() else []
+
+
 def wheel_source_args(
     tool: str,
     version: str,

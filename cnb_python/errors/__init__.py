@@ -64,6 +64,7 @@ from cnb_python.errors.dependencies import (
     RequirementsIncludeMissing,
     ToolInstallFailed,
     ToolSeriesUnsupported,
+    ToolWheelNotPinned,
     VenvCreateFailed,
 )
 from cnb_python.errors.dev import (
@@ -193,6 +194,7 @@ __all__ = [
     "StackEndOfLife",
     "ToolInstallFailed",
     "ToolSeriesUnsupported",
+    "ToolWheelNotPinned",
     "UnknownSeries",
     "UnknownStack",
     "UnsafeArchive",

@@ -207,6 +207,35 @@ class ToolInstallFailed(BuildpackError):
 
 
 @dataclass(eq=False)
+class ToolWheelNotPinned(BuildpackError):
+    """The wheel offered for a tool's pinned version is not a file whose sha256 the pin lists."""
+
+    tool: str
+    version: str
+    filename: str
+    source: str  # the index page (redacted) or the carried wheels' directory
+    sha256: str
+
+    def message(self) -> Message:
+        return Message(
+            title=f"The {self.tool} {self.version} wheel offered is not the one the buildpack pins",
+            found=(
+                f"{self.source} offers {self.filename} with sha256 {self.sha256}, which is "
+                f"none of the sha256 the buildpack pins for {self.tool} {self.version} "
+                f"(cnb_python/pins/{self.tool}.txt).",
+                "An index mirror that rebuilt or altered the file serves other bytes than the "
+                "published release, and the buildpack installs its tools only as published.",
+            ),
+            fix=(
+                "Point PIP_INDEX_URL at an index that serves the published files byte for byte "
+                "(a pull-through mirror such as devpi, Artifactory or Nexus does).",
+                "If this is the buildpack's own copy (the offline edition), package it again: "
+                "its carried wheel does not match its pins.",
+            ),
+        )
+
+
+@dataclass(eq=False)
 class BundledPipMissing(BuildpackError):
     """The runtime archive lacks `ensurepip`'s pip wheel, which bootstraps the pip layer."""
 

@@ -1,14 +1,19 @@
 """The `pip` layer: the pinned pip, for this build and later buildpacks only (never launched).
 
-pip is bootstrapped with the runtime's own `ensurepip/_bundled/pip-*.whl`, run as a zip
-(`python -I pip-X.whl/pip install ...`), so no get-pip script and no pip inside the runtime are
-needed. It installs the pinned version (`cnb_python/pins/pip.txt`) into this layer with
-`--prefix`, which on POSIX is the very layout of a user install with `PYTHONUSERBASE` at the
-layer: later buildpacks get that setting and can `python -m pip`, while the exported venv,
-which does not see user site-packages, never contains it. The build itself runs pip by its
-path, `python -I <layer>/lib/pythonX.Y/site-packages/pip --python <venv>/bin/python ...` (how
-pip runs from a wheel), never `python -m pip`: `-m` would look in the working directory, the
-app's, first, and an app file named `pip.py` would run instead.
+pip is installed straight from its wheel (`cnb_python.tool_wheels`): found on the index pip
+would use, or carried by the offline edition, verified against the sha256 its pin lists, and
+unpacked as `pip install --prefix <layer>` would lay it out. Only when the buildpack cannot tell
+which file pip would take (a pip.conf, find-links, an index without sha256) does it run pip for
+it, from the runtime's own `ensurepip/_bundled/pip-*.whl` as a zip (`python -I pip-X.whl/pip
+install ...`), with the same hashes required. Either way no get-pip script and no pip inside
+the runtime are needed.
+
+`--prefix` on POSIX is the very layout of a user install with `PYTHONUSERBASE` at the layer:
+later buildpacks get that setting and can `python -m pip`, while the exported venv, which does
+not see user site-packages, never contains it. The build itself runs pip by its path, `python
+-I <layer>/lib/pythonX.Y/site-packages/pip --python <venv>/bin/python ...` (how pip runs from a
+wheel), never `python -m pip`: `-m` would look in the working directory, the app's, first, and
+an app file named `pip.py` would run instead.
 
 The key is pip's version and the interpreter it was installed for (version and archive
 sha256, whose pycs it holds) and the arch.
@@ -20,10 +25,11 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from cnb_python import proc, trust
+from cnb_python import proc, tool_wheels, trust
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import LayerEnv, Scope, apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
+from cnb_python.download import RetryPolicy
 from cnb_python.errors import BundledPipMissing, CommandFailed
 from cnb_python.layers import bytecode
 from cnb_python.layers.declared import CachedLayerDecl
@@ -88,7 +94,7 @@ def bundled_pip_wheel(python_dir: Path, series: str) -> Path:
 
 
 def site_packages(layer_dir: Path, series: str) -> Path:
-    return layer_dir / "lib" / f"python{series}" / "site-packages"
+    return tool_wheels.Scheme(layer_dir, series).site_packages
 
 
 def install_pip(
@@ -118,7 +124,10 @@ def install_pip(
     }
 
     def install(layer_dir: Path) -> None:
-        _install(python, layer_dir, runtime.series, version, {**env, **tool_env}, output=output)
+        _install(
+            python, layer_dir, runtime.series, pin, {**env, **tool_env},
+            output=output, policy=RetryPolicy.from_env(ctx.platform_env),
+        )  # fmt: skip
         LayerEnv().override("PYTHONUSERBASE", str(layer_dir), scope=Scope.BUILD).default(
             "PIP_DISABLE_PIP_VERSION_CHECK", "1", scope=Scope.BUILD
         ).write(layer_dir)
@@ -140,28 +149,53 @@ def _install(
     python: Path,
     layer_dir: Path,
     series: str,
-    version: str,
+    pin: Pin,
+    env: Mapping[str, str],
+    *,
+    output: Output,
+    policy: RetryPolicy,
+) -> None:
+    scheme = tool_wheels.Scheme(layer_dir, series)
+    located = tool_wheels.locate(pin, env)
+    if isinstance(located, tool_wheels.Located):
+        tool_wheels.install_wheel(located, scheme, python, env, output, policy=policy)
+    else:
+        output.detail(f"Installing it with pip: {located.reason}")
+        _install_with_pip(python, layer_dir, series, pin, env, output=output)
+    # Once, on every core, rather than file by file inside pip (a third of its install).
+    bytecode.compile_tree(python, [scheme.site_packages], env)
+
+
+def _install_with_pip(
+    python: Path,
+    layer_dir: Path,
+    series: str,
+    pin: Pin,
     env: Mapping[str, str],
     *,
     output: Output,
 ) -> None:
     wheel = bundled_pip_wheel(python.parent.parent, series)
-    carried = wheel_source_args("pip", version)
+    carried = wheel_source_args("pip", pin.version)
     # --ignore-installed: a runtime that ships a pip of its own (python-build-standalone
-    # does) must not make the layer's pip "already satisfied", leaving the layer empty.
+    # does) must not make the layer's pip "already satisfied", leaving the layer empty. The
+    # requirement, with its hashes, comes on stdin.
     args: list[str | Path] = [
         f"{wheel}/pip", "install", "--prefix", layer_dir, "--ignore-installed", "--no-input",
         "--quiet", "--no-warn-script-location", "--disable-pip-version-check", "--no-compile",
-        f"pip=={version}", *carried,
+        "-r", "/dev/stdin", *carried,
     ]  # fmt: skip
     try:
         proc.run_python(
-            python, args, env=env, output=output, shown=("pip", "install", f"pip=={version}")
+            python,
+            args,
+            env=env,
+            output=output,
+            shown=("pip", "install", pin.requirement),
+            stdin=pin.requirement_line + "\n",
         )
     except CommandFailed as error:
         failed = trust.tool_install_failed(
-            "pip", version, error.returncode, env, carried=bool(carried)
+            "pip", pin.version, error.returncode, env, carried=bool(carried)
         )
         raise failed from None
-    # Once, on every core, rather than file by file inside pip (a third of the install).
-    bytecode.compile_tree(python, [site_packages(layer_dir, series)], env)

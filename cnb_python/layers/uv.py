@@ -1,10 +1,14 @@
-"""The `uv` layer: uv from its PyPI wheel, for `BP_PYTHON_INSTALLER=uv` (build only, cached).
+"""The `uv` layer: uv from its wheel, for `BP_PYTHON_INSTALLER=uv` and uv.lock apps (build
+only, cached).
 
-The wheel carries a static binary; the tool pip installs it with `--prefix <layer>`, which puts
-it in `<layer>/bin/uv` (on PATH for later buildpacks). Coming from the package index, it needs
-no download host of its own and follows the user's index and proxy settings. The key is uv's
-version and the platform the wheel was picked for (arch and distro); the Python that ran pip
-does not matter to a static binary.
+The wheel carries a static binary. It is installed straight from the wheel
+(`cnb_python.tool_wheels`: verified against the sha256 its pin lists, laid out as `pip install
+--prefix <layer>` would), which puts it in `<layer>/bin/uv` (on PATH for later buildpacks);
+only when the buildpack cannot tell which file pip would take does the tool pip install it,
+with the same hashes required. Coming from the package index, it needs no download host of its
+own and follows the user's index and proxy settings. The key is uv's version and the platform
+the wheel was picked for (arch and distro); the Python that unpacked it does not matter to a
+static binary.
 
 uv runs with `UV_PYTHON_DOWNLOADS=never` and `UV_NO_MANAGED_PYTHON=1`: it must use the venv's
 interpreter, never fetch one of its own.
@@ -15,12 +19,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from cnb_python import proc, trust
+from cnb_python import proc, tool_wheels, trust
 from cnb_python.cnb.context import BuildContext
 from cnb_python.cnb.env import apply_layer_for_build
 from cnb_python.cnb.layers import LayerMetadata, LayerTypes
+from cnb_python.download import RetryPolicy
 from cnb_python.errors import CommandFailed, ToolInstallFailed
 from cnb_python.layers.declared import CachedLayerDecl
+from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import target_reasons
 from cnb_python.managers.base import Tool
@@ -61,7 +67,14 @@ LAYER = CachedLayerDecl(
 
 
 def install_uv(
-    ctx: BuildContext, pin: Pin, pip: Tool, env: dict[str, str], output: Output, *, cache_dir: Path
+    ctx: BuildContext,
+    runtime: InstalledPython,
+    pin: Pin,
+    pip: Tool,
+    *,
+    env: dict[str, str],
+    output: Output,
+    cache_dir: Path,
 ) -> Tool:
     """Reuse or install the uv layer; update `env`; return the tool."""
     version = pin.version
@@ -78,7 +91,15 @@ def install_uv(
         LAYER,
         new,
         what=f"uv {version}",
-        install=lambda path: _install(pip, path, version, pip.run_env(env), output),
+        install=lambda path: _install(
+            runtime,
+            pin,
+            pip,
+            path,
+            env=pip.run_env(env),
+            output=output,
+            policy=RetryPolicy.from_env(ctx.platform_env),
+        ),
         output=output,
     )
     apply_layer_for_build(env, path)
@@ -92,19 +113,44 @@ def install_uv(
 
 
 def _install(
-    pip: Tool, layer_dir: Path, version: str, env: Mapping[str, str], output: Output
+    runtime: InstalledPython,
+    pin: Pin,
+    pip: Tool,
+    layer_dir: Path,
+    *,
+    env: Mapping[str, str],
+    output: Output,
+    policy: RetryPolicy,
 ) -> None:
-    carried = wheel_source_args("uv", version)
+    located = tool_wheels.locate(pin, env)
+    if isinstance(located, tool_wheels.Located):
+        scheme = tool_wheels.Scheme(layer_dir, runtime.series)
+        tool_wheels.install_wheel(located, scheme, runtime.python, env, output, policy=policy)
+    else:
+        output.detail(f"Installing it with pip: {located.reason}")
+        _install_with_pip(pip, layer_dir, pin, env, output)
+    if not (layer_dir / "bin" / "uv").is_file():
+        raise ToolInstallFailed("uv", pin.version, 0, "The uv wheel installed no bin/uv.")
+
+
+def _install_with_pip(
+    pip: Tool, layer_dir: Path, pin: Pin, env: Mapping[str, str], output: Output
+) -> None:
+    carried = wheel_source_args("uv", pin.version)
     argv = pip.command(
         "install", "--prefix", layer_dir, "--no-deps", "--no-input", "--quiet",
-        "--no-warn-script-location", f"uv=={version}", *carried,
+        "--no-warn-script-location", "-r", "/dev/stdin", *carried,
     )  # fmt: skip
     try:
-        proc.run(argv, env=env, output=output, shown=("pip", "install", f"uv=={version}"))
+        proc.run(
+            argv,
+            env=env,
+            output=output,
+            shown=("pip", "install", pin.requirement),
+            stdin=pin.requirement_line + "\n",
+        )
     except CommandFailed as error:
         failed = trust.tool_install_failed(
-            "uv", version, error.returncode, env, carried=bool(carried)
+            "uv", pin.version, error.returncode, env, carried=bool(carried)
         )
         raise failed from None
-    if not (layer_dir / "bin" / "uv").is_file():
-        raise ToolInstallFailed("uv", version, 0, "The uv wheel installed no bin/uv.")

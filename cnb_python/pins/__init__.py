@@ -5,17 +5,21 @@ installed wheel and a packaged buildpack read the same pins as a checkout. A fil
 requirement line per pin, comments allowed:
 
     pip==26.3 ; python_version >= "3.10"
-    pip==26.0.1 ; python_version == "3.9" --hash=sha256:<hex>
+    pip==26.0.1 ; python_version == "3.9" \\
+        --hash=sha256:<hex>
 
 A PEP 508 marker limits a pin to the series its release supports (the newest releases drop old
 series); the first line whose marker holds for the app's Python wins, and a line without one
 holds for every series. pip-style `--hash=sha256:<hex>` options after the requirement are
-parsed and kept (`Pin.sha256`) for whoever installs from wheels by hash. A tool with no line
+parsed and kept (`Pin.sha256`): pip and uv are installed straight from their wheels, and
+only a wheel with one of those sha256 is installed (`cnb_python.tool_wheels`); a line may
+continue on the next after a backslash. `scripts/pin_hashes.py` writes them. A tool with no line
 for a series cannot serve it: `pin_for` raises `ToolSeriesUnsupported`, naming the series that
 work, and the build asks for every pin while deciding, before anything is downloaded.
 
-To bump a pin, edit its line; `tests/unit/test_pins.py` checks every file parses and the
-tests take their expected versions from here.
+To bump a pin, edit its line, then (for pip and uv) run `scripts/pin_hashes.py` to write the
+sha256 of the new release's wheels; `tests/unit/test_pins.py` checks every file parses, that
+pip and uv list hashes, and the tests take their expected versions from here.
 """
 
 from __future__ import annotations
@@ -49,6 +53,12 @@ class Pin:
     def requirement(self) -> str:
         """`name==version`, as pip takes it."""
         return f"{self.name}=={self.version}"
+
+    @property
+    def requirement_line(self) -> str:
+        """A requirements-file line for pip: `name==version` with every `--hash` listed, which
+        puts pip in hash-checking mode for it."""
+        return " ".join([self.requirement, *(f"--hash=sha256:{h}" for h in self.sha256)])
 
     def holds_for(self, python_version: str) -> bool:
         if not self.marker:
@@ -95,7 +105,7 @@ def pins(tool: str, pins_dir: Path | None = None) -> tuple[Pin, ...]:
 def _read(tool: str, pins_dir: Path) -> tuple[Pin, ...]:
     path = pins_dir / f"{tool}.txt"
     found = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in logical_lines(path.read_text(encoding="utf-8")):
         pin = parse_line(line, where=f"{path}:{number}")
         if pin is None:
             continue
@@ -107,6 +117,23 @@ def _read(tool: str, pins_dir: Path) -> tuple[Pin, ...]:
         msg = f"{path} pins no version of {tool}"
         raise ValueError(msg)
     return tuple(found)
+
+
+def logical_lines(text: str) -> list[tuple[int, str]]:
+    """Lines joined where one ends with a backslash (as in a requirements file), each with the
+    number of its first physical line."""
+    joined: list[tuple[int, str]] = []
+    pending: tuple[int, str] | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        start, head = pending if pending is not None else (number, "")
+        if line.rstrip().endswith("\\"):
+            pending = (start, f"{head}{line.rstrip()[:-1]} ")
+            continue
+        pending = None
+        joined.append((start, f"{head}{line}"))
+    if pending is not None:
+        joined.append(pending)
+    return joined
 
 
 def pin_for(tool: str, python_version: str, pins_dir: Path | None = None) -> Pin:

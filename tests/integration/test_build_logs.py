@@ -49,7 +49,7 @@ def test_first_build_no_op_rebuild_and_one_change_rebuild_logs(dev_app: DevApps)
     pip = pin_for("pip", version).version
     (app.app / ".python-version").write_text(f"{series}\n")
     pip_install = "  Running 'pip install -r requirements.txt'"
-    bootstrap = f"  Running 'pip install pip=={pip}'"
+    bootstrap = f"  Installed pip-{pip}-py3-none-any.whl from the package index, sha256 verified"
     head = f"""\
 [Building]
 

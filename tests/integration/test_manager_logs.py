@@ -27,13 +27,14 @@ def block(app: DevApp) -> list[str]:
     section = app.log.split("[Installing dependencies]\n", 1)[1].split("\n[", 1)[0]
     section = section.replace(str(app.work), "<work>")
     section = re.sub(r"\bin \d+(?:\.\d+)?m?s\b", "in <time>", section)
+    section = re.sub(rf"uv-{re.escape(UV)}-py3-none-\S+\.whl", f"uv-{UV}-<platform>.whl", section)
     return [line for line in section.splitlines() if line.strip()]
 
 
 FIRST = {
     "pip_basic": [
         f"- Installing pip {PIP}",
-        f"  Running 'pip install pip=={PIP}'",
+        f"  Installed pip-{PIP}-py3-none-any.whl from the package index, sha256 verified",
         "- Creating virtual environment",
         "  Running 'pip install -r requirements.txt'",
         "  Collecting six==1.17.0 (from -r requirements.txt (line 2))",
@@ -47,7 +48,7 @@ FIRST = {
     ],
     "pipenv_basic": [
         f"- Installing pip {PIP}",
-        f"  Running 'pip install pip=={PIP}'",
+        f"  Installed pip-{PIP}-py3-none-any.whl from the package index, sha256 verified",
         f"- Installing pipenv {PIPENV}",
         f"  Running 'pip install pipenv=={PIPENV}'",
         "- Creating virtual environment",
@@ -58,7 +59,7 @@ FIRST = {
     ],
     "poetry_basic": [
         f"- Installing pip {PIP}",
-        f"  Running 'pip install pip=={PIP}'",
+        f"  Installed pip-{PIP}-py3-none-any.whl from the package index, sha256 verified",
         f"- Installing poetry {POETRY}",
         f"  Running 'pip install poetry=={POETRY}'",
         "- Creating virtual environment",
@@ -73,9 +74,9 @@ FIRST = {
     ],
     "uv_basic": [
         f"- Installing pip {PIP}",
-        f"  Running 'pip install pip=={PIP}'",
+        f"  Installed pip-{PIP}-py3-none-any.whl from the package index, sha256 verified",
         f"- Installing uv {UV}",
-        f"  Running 'pip install uv=={UV}'",
+        f"  Installed uv-{UV}-<platform>.whl from the package index, sha256 verified",
         "- Creating virtual environment",
         "  Running 'uv sync --locked --no-default-groups'",
         "  Resolved 3 packages in <time>",

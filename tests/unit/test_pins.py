@@ -118,3 +118,24 @@ def test_a_file_that_pins_another_tool_or_nothing_is_a_programming_error(tmp_pat
         pins.pins("pip", tmp_path)
     with pytest.raises(ValueError, match="pins no version"):
         pins.pins("uv", tmp_path)
+
+
+def test_a_pin_may_continue_over_lines_and_gives_pip_its_hashes(tmp_path: Path) -> None:
+    (tmp_path / "pip.txt").write_text(
+        "# a comment\n"
+        'pip==26.3 ; python_version >= "3.10" \\\n'
+        f"    --hash=sha256:{HEX} \\\n"
+        f"    --hash=sha256:{'cd' * 32}\n"
+        "pip==25.0.1\n"
+    )
+    first, second = pins.pins("pip", tmp_path)
+    assert first == Pin("pip", "26.3", (HEX, "cd" * 32), 'python_version >= "3.10"')
+    assert first.requirement_line == f"pip==26.3 --hash=sha256:{HEX} --hash=sha256:{'cd' * 32}"
+    assert second.requirement_line == "pip==25.0.1"
+
+
+@pytest.mark.parametrize("tool", ["pip", "uv"])
+def test_every_pin_of_a_tool_installed_from_its_wheel_lists_sha256(tool: str) -> None:
+    """`scripts/pin_hashes.py` writes them; without them the build runs pip to install it."""
+    for pin in pins.pins(tool):
+        assert pin.sha256, f"{pin.requirement} lists no --hash: run scripts/pin_hashes.py"

@@ -1,0 +1,154 @@
+"""pip straight from its wheel (`cnb_python.tool_wheels`), against an index on 127.0.0.1.
+
+The index serves pip's real wheel (fetched once from the package registry) and a one-module
+`tinypkg` for the app, so the whole build, the pip bootstrap included, talks to it. What is
+checked: the wheel is unpacked without running an installer and works; a wheel whose sha256
+the pins do not list is refused before the pip layer exists, whether the page says its sha256
+or not; a page without sha256 falls back to running pip, which still requires the pinned
+hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cnb_python import pins
+from tests.support.devbuild import DevApp, DevApps
+from tests.support.httpserver import FaultyServer
+
+PIN = pins.pin_for("pip", f"{sys.version_info.major}.{sys.version_info.minor}")
+WHEEL = f"pip-{PIN.version}-py3-none-any.whl"
+NOT_PINNED = f"ERROR: The pip {PIN.version} wheel offered is not the one the buildpack pins"
+
+
+def _tinypkg(directory: Path) -> Path:
+    path = directory / "tinypkg-1.0-py3-none-any.whl"
+    files = {
+        "tinypkg/__init__.py": "GREETING = 'hello'\n",
+        "tinypkg-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: tinypkg\nVersion: 1.0\n",
+        "tinypkg-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\n"
+        "Root-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = "".join(f"{name},,\n" for name in files) + "tinypkg-1.0.dist-info/RECORD,,\n"
+    with zipfile.ZipFile(path, "w") as wheel:
+        for name, text in {**files, "tinypkg-1.0.dist-info/RECORD": record}.items():
+            wheel.writestr(name, text)
+    return path
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def real_pip_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    into = tmp_path_factory.mktemp("pip-wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
+         "--disable-pip-version-check", "-q", "-d", into, PIN.requirement],
+        check=True,
+    )  # fmt: skip
+    wheel = into / WHEEL
+    assert _sha256(wheel) in PIN.sha256
+    return wheel
+
+
+@pytest.fixture(scope="module")
+def index(real_pip_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultyServer]:
+    """`/good/` lists the real wheel with its sha256, `/bare/` without one; `/altered/` and
+    `/altered-bare/` list a wheel with one more file, so other bytes, with and without."""
+    root = tmp_path_factory.mktemp("index")
+    (root / "files").mkdir()
+    real = root / "files" / WHEEL
+    real.write_bytes(real_pip_wheel.read_bytes())
+    altered_dir = root / "files" / "altered"
+    altered_dir.mkdir()
+    altered = altered_dir / WHEEL
+    altered.write_bytes(real.read_bytes())
+    with zipfile.ZipFile(altered, "a") as archive:
+        archive.writestr("pip/_injected.py", "print('not pip')\n")
+    tiny = _tinypkg(root / "files")
+    for name, wheel, with_hash in (
+        ("good", real, True),
+        ("bare", real, False),
+        ("altered", altered, True),
+        ("altered-bare", altered, False),
+    ):
+        for project, file in (("pip", wheel), ("tinypkg", tiny)):
+            page = root / name / project / "index.html"
+            page.parent.mkdir(parents=True)
+            fragment = f"#sha256={_sha256(file)}" if with_hash or project == "tinypkg" else ""
+            href = f"../../{file.relative_to(root)}{fragment}"
+            page.write_text(f'<html><body><a href="{href}">{file.name}</a></body></html>\n')
+    with FaultyServer(root) as server:
+        yield server
+
+
+def _app(dev_app: DevApps, index: FaultyServer, listing: str) -> DevApp:
+    app = dev_app("pip_basic", env={"PIP_INDEX_URL": f"{index.base_url}/{listing}/"})
+    (app.app / "requirements.txt").write_text("tinypkg==1.0\n")
+    return app
+
+
+def test_pip_is_unpacked_from_its_wheel_and_works(dev_app: DevApps, index: FaultyServer) -> None:
+    app = _app(dev_app, index, "good")
+    index.reset_counts()
+    app.build()
+    lines = app.log.splitlines()
+    step = lines.index(f"- Installing pip {PIN.version}")
+    assert lines[step + 1] == f"  Installed {WHEEL} from the package index, sha256 verified"
+    assert "Running 'pip install pip==" not in app.log
+    assert index.count(f"/files/{WHEEL}") == 1
+    layer = app.cache_dir / "pip"
+    series = f"{sys.version_info.major}.{sys.version_info.minor}"
+    dist_info = layer / "lib" / f"python{series}" / "site-packages" / f"pip-{PIN.version}.dist-info"
+    assert (dist_info / "INSTALLER").read_text() == "cnb-python\n"
+    assert "pip/__init__.py" in (dist_info / "RECORD").read_text()
+    # The console script runs the runtime's interpreter, as pip's own install would write it
+    # (through `/bin/sh` when the path is too long for a shebang line).
+    head = "\n".join((layer / "bin" / "pip").read_text().splitlines()[:2])
+    assert f"{app.layers_dir}/python/bin/python" in head, head
+    done = app.run(["python", "-c", "import tinypkg; print(tinypkg.GREETING)"])
+    assert done.stdout.strip() == "hello", done.stderr
+
+
+@pytest.mark.parametrize("listing", ["altered", "altered-bare"])
+def test_a_wheel_the_pins_do_not_list_is_never_installed(
+    dev_app: DevApps, index: FaultyServer, listing: str
+) -> None:
+    app = _app(dev_app, index, listing)
+    result = app.build(check=False)
+    assert result.returncode == 1, result.log
+    assert "Traceback" not in result.log
+    if listing == "altered":
+        # Refused from the page, before the file is fetched.
+        block = result.log[result.log.index(NOT_PINNED) :]
+        digest = _sha256(Path(index.root) / "files" / "altered" / WHEEL)
+        assert f"offers {WHEEL} with sha256 {digest}, which is none of the sha256" in block
+        assert "cnb_python/pins/pip.txt" in block
+    else:
+        # No sha256 on the page: pip runs, in hash-checking mode, and refuses the file.
+        assert "Installing it with pip: " in result.log
+        assert "THESE PACKAGES DO NOT MATCH THE HASHES" in result.log
+        assert f"ERROR: Unable to install pip {PIN.version}" in result.log
+    assert not (app.cache_dir / "pip.toml").exists()
+    assert not (app.layers_dir / "pip.toml").exists()
+
+
+def test_a_page_without_sha256_falls_back_to_pip_with_the_pinned_hashes(
+    dev_app: DevApps, index: FaultyServer
+) -> None:
+    app = _app(dev_app, index, "bare")
+    app.build()
+    page = f"{index.base_url}/bare/pip/"
+    assert f"  Installing it with pip: {page} gives no sha256 for {WHEEL}" in app.log
+    assert f"Running 'pip install {PIN.requirement}'" in app.log
+    done = app.run(["python", "-c", "import tinypkg; print(tinypkg.GREETING)"])
+    assert done.stdout.strip() == "hello", done.stderr
