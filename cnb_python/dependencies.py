@@ -94,5 +94,8 @@ def install(
         output=output,
         settings_key=pip_cache.settings_key(pip_cache_dir),
     )
+    # The standard library compiled while the tools and dependencies installed: done before
+    # anything runs the app's code (collectstatic, hooks).
+    runtime.finish(output)
     write_venv_sbom(ctx.layers_dir, venv.LAYER_NAME)
     output.step(f"Dependencies ready in {time.monotonic() - started:.1f}s")

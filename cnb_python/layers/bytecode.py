@@ -21,8 +21,11 @@ installs it. (Not `compileall -j 0`: it compiles a list of files serially.)
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from cnb_python import proc
@@ -56,3 +59,18 @@ def compile_tree(
         msg = f"{COMPILER.name} printed no result: {done.stdout[-500:]!r}"
         raise RuntimeError(msg)
     return int(result.group(2))
+
+
+def compile_later(
+    python: Path, roots: Sequence[Path], env: Mapping[str, str], *, skip: Sequence[str] = ()
+) -> Future[int]:
+    """`compile_tree` on a thread of its own: the build goes on (tool downloads, the
+    dependencies' resolution, mostly waiting on the network) while the compile keeps the cores
+    busy. The caller waits for the result before the layer is declared complete; a build that
+    fails meanwhile still waits for it at exit (the executor's thread is joined), so no
+    compile outlives its build. The context is copied: the same `effects` run it."""
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bytecode")
+    job = functools.partial(compile_tree, python, roots, env, skip=skip)
+    future = executor.submit(contextvars.copy_context().run, job)
+    executor.shutdown(wait=False)
+    return future

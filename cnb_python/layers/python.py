@@ -27,6 +27,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,10 +125,18 @@ class InstalledPython:
     artifact_sha256: str
     arch: str
     stack_id: str
+    # The standard library's compile when this build installed the layer (None: reused).
+    bytecode: StdlibBytecode | None = None
 
     @property
     def python(self) -> Path:
         return self.layer_dir / "bin" / "python"
+
+    def finish(self, output: Output) -> None:
+        """Wait for the standard library's bytecode and complete the layer; before anything
+        runs the app's code, and before the build ends."""
+        if self.bytecode is not None:
+            self.bytecode.finish(output)
 
 
 def metadata_for(ctx: BuildContext, resolution: Resolution) -> PythonLayerMetadata:
@@ -155,6 +164,7 @@ def install_python(
     """Reuse or install the layer; update `env` so later subprocesses run this Python.
     `retry_policy` is for tests (short timeouts, no real sleep)."""
     settings = {**download_env, **_download_settings(ctx.platform_env)}
+    started: list[StdlibBytecode] = []
     path = reuse_or_install(
         ctx.layers_dir,
         LAYER,
@@ -162,14 +172,16 @@ def install_python(
         what=f"Python {resolution.version}",
         # The "Installing" line comes after the download, from `_install`.
         announce=False,
-        install=lambda path: _install(
-            path,
-            resolution,
-            env,
-            output,
-            download_env=settings,
-            retry_policy=retry_policy or RetryPolicy.from_env(ctx.platform_env),
-            extract_limits=ExtractLimits.from_env(ctx.platform_env),
+        install=lambda path: started.append(
+            _install(
+                path,
+                resolution,
+                env,
+                output,
+                download_env=settings,
+                retry_policy=retry_policy or RetryPolicy.from_env(ctx.platform_env),
+                extract_limits=ExtractLimits.from_env(ctx.platform_env),
+            )
         ),
         output=output,
     )
@@ -188,6 +200,7 @@ def install_python(
         resolution.artifact.sha256.lower(),
         resolution.arch,
         resolution.stack_id,
+        started[0] if started else None,
     )
 
 
@@ -219,7 +232,7 @@ def _install(
     download_env: Mapping[str, str],
     retry_policy: RetryPolicy,
     extract_limits: ExtractLimits,
-) -> None:
+) -> StdlibBytecode:
     artifact = resolution.artifact
     shown = redact_url(artifact.url)
     carried = vendored_runtime(artifact.sha256)
@@ -268,10 +281,36 @@ def _install(
     run_env = dict(env)
     apply_layer_for_build(run_env, layer_dir)
     _check_runs(layer_dir, resolution, run_env, shown, output)
-    compiled = compile_stdlib(layer_dir, resolution.series, run_env)
-    if compiled:
-        output.detail(f"Compiled bytecode for {compiled} standard library modules")
-    manifest.write(layer_dir)  # last: a layer without it is not complete
+    return StdlibBytecode(
+        layer_dir,
+        resolution.series,
+        run_env,
+        bytecode.compile_later(
+            layer_dir / "bin" / "python", stdlib_roots(layer_dir, resolution.series), run_env,
+            skip=STDLIB_SKIP,
+        ),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StdlibBytecode:
+    """The standard library's compile, running while the build goes on (`compile_later`), and
+    what completes the layer after it: the manifest, written last (a layer without one is not
+    complete, so a build killed before this point leaves a layer the next build reinstalls)."""
+
+    layer_dir: Path
+    series: str
+    env: Mapping[str, str]
+    pending: Future[int]
+
+    def finish(self, output: Output) -> None:
+        compiled = self.pending.result()
+        # A tool that imported a module before its pyc existed wrote a timestamp pyc, which
+        # the selector sees as stale: one more pass, which finds few or none.
+        compile_stdlib(self.layer_dir, self.series, self.env)
+        if compiled:
+            output.detail(f"Compiled bytecode for {compiled} standard library modules")
+        manifest.write(self.layer_dir)
 
 
 def _ensure_commands(layer_dir: Path, resolution: Resolution, url: str) -> None:
@@ -459,12 +498,16 @@ def relocate_sysconfig(layer_dir: Path, series: str) -> list[Path]:
 # --- bytecode ---------------------------------------------------------------------------------
 
 
+STDLIB_SKIP = ("site-packages",)
+
+
+def stdlib_roots(layer_dir: Path, series: str) -> list[Path]:
+    return [layer_dir / "lib" / f"python{series}"]
+
+
 def compile_stdlib(layer_dir: Path, series: str, env: Mapping[str, str]) -> int:
     """Give the standard library's sources unchecked-hash pycs where they lack current ones
     (`layers.bytecode`). Returns how many were compiled."""
     return bytecode.compile_tree(
-        layer_dir / "bin" / "python",
-        [layer_dir / "lib" / f"python{series}"],
-        env,
-        skip=("site-packages",),
+        layer_dir / "bin" / "python", stdlib_roots(layer_dir, series), env, skip=STDLIB_SKIP
     )

@@ -15,7 +15,7 @@ import re
 from cnb_python.pins import pin_for
 from tests.support.devbuild import DevApp, DevApps
 
-_OURS = re.compile(r"^(\[|- |WARNING|ERROR)")
+_OURS = re.compile(r"^(\[|- |WARNING|ERROR|  Compiled bytecode for )")
 
 
 def buildpack_log(app: DevApp, archive_url: str) -> str:
@@ -35,7 +35,7 @@ def buildpack_log(app: DevApp, archive_url: str) -> str:
     text = "\n".join(lines).strip() + "\n"
     text = re.sub(r"\d+(\.\d+)? MiB in \d+\.\d+s", "<size> MiB in <t>s", text)
     text = re.sub(r"ready in \d+\.\d+s", "ready in <t>s", text)
-    text = re.sub(r"bytecode for \d+ standard", "bytecode for <n> standard", text)
+    text = re.sub(r"bytecode for \d+ (standard|module)", r"bytecode for <n> \1", text)
     return re.sub(
         r"Removed \d+ files no app run needs \([\d.]+ MiB", "Removed <n> files (<m>", text
     )
@@ -70,13 +70,14 @@ def test_first_build_no_op_rebuild_and_one_change_rebuild_logs(dev_app: DevApps)
   Downloaded <size> MiB in <t>s, sha256 verified
 - Installing Python {version}
   Removed <n> files (<m>: test suites, static libpython, optimised-level pycs)
-  Compiled bytecode for <n> standard library modules
 
 [Installing dependencies]
 - Installing pip {pip}
 {bootstrap}
 - Creating virtual environment
 {pip_install}
+  Compiled bytecode for <n> modules
+  Compiled bytecode for <n> standard library modules
 - Dependencies ready in <t>s
 """ + tail  # fmt: skip
 

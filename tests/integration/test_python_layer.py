@@ -74,14 +74,12 @@ class Builds:
         )
         self.env = {"PATH": os.environ["PATH"]}
         self.log = io.StringIO()
-        return python_layer.install_python(
-            ctx,
-            resolution,
-            self.env,
-            Output(stdout=self.log, stderr=self.log),
-            {},
-            retry_policy=policy,
-        ).layer_dir
+        output = Output(stdout=self.log, stderr=self.log)
+        installed = python_layer.install_python(
+            ctx, resolution, self.env, output, {}, retry_policy=policy
+        )
+        installed.finish(output)
+        return installed.layer_dir
 
     def restore(self) -> None:
         """What the lifecycle's restorer leaves: the directory, and the toml without [types]."""
@@ -344,7 +342,9 @@ def test_dev_mirror_catalog_installs_offline_through_file_urls(
     assert resolution.artifact.url.startswith("file://")
     log = io.StringIO()
     env = {"PATH": os.environ["PATH"]}
-    layer = python_layer.install_python(ctx, resolution, env, Output(log, log), {}).layer_dir
+    installed = python_layer.install_python(ctx, resolution, env, Output(log, log), {})
+    installed.finish(Output(log, log))
+    layer = installed.layer_dir
     assert (layer / "bin" / "python").exists()
     assert f"- Using cached Python {archive.version}" not in log.getvalue()
 
