@@ -34,7 +34,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -288,6 +288,26 @@ def _on_index(
     if sha256 not in pin.sha256:
         raise ToolWheelNotPinned(pin.name, pin.version, chosen.filename, shown, sha256)
     return Located(chosen.filename, _with_credentials(chosen.url, index), sha256, carried=False)
+
+
+def install_pinned(
+    pin: Pin,
+    scheme: Scheme,
+    python: Path,
+    env: Mapping[str, str],
+    output: Output,
+    *,
+    policy: RetryPolicy,
+    with_pip: Callable[[], None],
+) -> None:
+    """Install `pin` from its wheel by `scheme`, or, when `locate` falls back, say why and run
+    `with_pip` (the layer's pip install of the same pin, hashes required)."""
+    located = locate(pin, env)
+    if isinstance(located, Located):
+        install_wheel(located, scheme, python, env, output, policy=policy)
+        return
+    output.detail(f"Installing it with pip: {located.reason}")
+    with_pip()
 
 
 def install_wheel(

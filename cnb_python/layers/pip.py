@@ -156,12 +156,10 @@ def _install(
     policy: RetryPolicy,
 ) -> None:
     scheme = tool_wheels.Scheme(layer_dir, series)
-    located = tool_wheels.locate(pin, env)
-    if isinstance(located, tool_wheels.Located):
-        tool_wheels.install_wheel(located, scheme, python, env, output, policy=policy)
-    else:
-        output.detail(f"Installing it with pip: {located.reason}")
-        _install_with_pip(python, layer_dir, series, pin, env, output=output)
+    tool_wheels.install_pinned(
+        pin, scheme, python, env, output, policy=policy,
+        with_pip=lambda: _install_with_pip(python, layer_dir, series, pin, env, output=output),
+    )  # fmt: skip
     # Once, on every core, rather than file by file inside pip (a third of its install).
     bytecode.compile_tree(python, [scheme.site_packages], env)
 

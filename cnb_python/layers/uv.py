@@ -122,13 +122,10 @@ def _install(
     output: Output,
     policy: RetryPolicy,
 ) -> None:
-    located = tool_wheels.locate(pin, env)
-    if isinstance(located, tool_wheels.Located):
-        scheme = tool_wheels.Scheme(layer_dir, runtime.series)
-        tool_wheels.install_wheel(located, scheme, runtime.python, env, output, policy=policy)
-    else:
-        output.detail(f"Installing it with pip: {located.reason}")
-        _install_with_pip(pip, layer_dir, pin, env, output)
+    tool_wheels.install_pinned(
+        pin, tool_wheels.Scheme(layer_dir, runtime.series), runtime.python, env, output,
+        policy=policy, with_pip=lambda: _install_with_pip(pip, layer_dir, pin, env, output),
+    )  # fmt: skip
     if not (layer_dir / "bin" / "uv").is_file():
         raise ToolInstallFailed("uv", pin.version, 0, "The uv wheel installed no bin/uv.")
 

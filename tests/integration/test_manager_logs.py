@@ -27,6 +27,7 @@ def block(app: DevApp) -> list[str]:
     section = app.log.split("[Installing dependencies]\n", 1)[1].split("\n[", 1)[0]
     section = section.replace(str(app.work), "<work>")
     section = re.sub(r"\bin \d+(?:\.\d+)?m?s\b", "in <time>", section)
+    section = re.sub(r"for \d+ standard library", "for <n> standard library", section)
     section = re.sub(rf"uv-{re.escape(UV)}-py3-none-\S+\.whl", f"uv-{UV}-<platform>.whl", section)
     return [line for line in section.splitlines() if line.strip()]
 
@@ -44,6 +45,7 @@ FIRST = {
         "  Installing collected packages: six, idna",
         "  Successfully installed idna-3.10 six-1.17.0",
         "  Compiled bytecode for 9 modules",
+        "  Compiled bytecode for <n> standard library modules",
         "- Dependencies ready in <time>",
     ],
     "pipenv_basic": [
@@ -55,6 +57,7 @@ FIRST = {
         "  Running 'pipenv install --deploy'",
         "- Installed 2 packages: six, greeting",
         "  Compiled bytecode for 1 module",
+        "  Compiled bytecode for <n> standard library modules",
         "- Dependencies ready in <time>",
     ],
     "poetry_basic": [
@@ -70,6 +73,7 @@ FIRST = {
         "    - Installing greeting (1.0 <work>/workspace/greeting)",
         "- Installed 2 packages: six, greeting",
         "  Compiled bytecode for 1 module",
+        "  Compiled bytecode for <n> standard library modules",
         "- Dependencies ready in <time>",
     ],
     "uv_basic": [
@@ -84,6 +88,7 @@ FIRST = {
         "  Installed 1 package in <time>",
         "   + six==1.17.0",
         "  Compiled bytecode for 1 module",
+        "  Compiled bytecode for <n> standard library modules",
         "- Dependencies ready in <time>",
     ],
 }

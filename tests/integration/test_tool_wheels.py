@@ -22,25 +22,11 @@ import pytest
 from cnb_python import pins
 from tests.support.devbuild import DevApp, DevApps
 from tests.support.httpserver import FaultyServer
+from tests.support.wheels import tiny_wheel
 
 PIN = pins.pin_for("pip", f"{sys.version_info.major}.{sys.version_info.minor}")
 WHEEL = f"pip-{PIN.version}-py3-none-any.whl"
 NOT_PINNED = f"ERROR: The pip {PIN.version} wheel offered is not the one the buildpack pins"
-
-
-def _tinypkg(directory: Path) -> Path:
-    path = directory / "tinypkg-1.0-py3-none-any.whl"
-    files = {
-        "tinypkg/__init__.py": "GREETING = 'hello'\n",
-        "tinypkg-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: tinypkg\nVersion: 1.0\n",
-        "tinypkg-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\n"
-        "Root-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = "".join(f"{name},,\n" for name in files) + "tinypkg-1.0.dist-info/RECORD,,\n"
-    with zipfile.ZipFile(path, "w") as wheel:
-        for name, text in {**files, "tinypkg-1.0.dist-info/RECORD": record}.items():
-            wheel.writestr(name, text)
-    return path
 
 
 def _sha256(path: Path) -> str:
@@ -74,7 +60,7 @@ def index(real_pip_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     altered.write_bytes(real.read_bytes())
     with zipfile.ZipFile(altered, "a") as archive:
         archive.writestr("pip/_injected.py", "print('not pip')\n")
-    tiny = _tinypkg(root / "files")
+    tiny = tiny_wheel(root / "files", "hello")
     for name, wheel, with_hash in (
         ("good", real, True),
         ("bare", real, False),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,24 +20,9 @@ from cnb_python import trust
 from tests.support.devbuild import DevApp, DevApps
 from tests.support.httpserver import FaultyServer
 from tests.support.tls import LoopbackCA, make_ca
+from tests.support.wheels import tiny_wheel
 
 UNTRUSTED = "ERROR: The package index's TLS certificate is not trusted"
-
-
-def _wheel(directory: Path) -> Path:
-    """A one-module wheel, `tinypkg 1.0`, built by hand: what an internal index serves."""
-    path = directory / "tinypkg-1.0-py3-none-any.whl"
-    files = {
-        "tinypkg/__init__.py": "GREETING = 'hello from the internal index'\n",
-        "tinypkg-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: tinypkg\nVersion: 1.0\n",
-        "tinypkg-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\n"
-        "Root-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = "".join(f"{name},,\n" for name in files) + "tinypkg-1.0.dist-info/RECORD,,\n"
-    with zipfile.ZipFile(path, "w") as wheel:
-        for name, text in {**files, "tinypkg-1.0.dist-info/RECORD": record}.items():
-            wheel.writestr(name, text)
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +33,7 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> LoopbackCA:
 @pytest.fixture(scope="module")
 def index(ca: LoopbackCA, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultyServer]:
     root = tmp_path_factory.mktemp("index")
-    wheel = _wheel(root)
+    wheel = tiny_wheel(root, "hello from the internal index")
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     page = root / "simple" / "tinypkg" / "index.html"
     page.parent.mkdir(parents=True)
