@@ -85,6 +85,12 @@ HOOK_TIMEOUT = Limit(
     "seconds",
     "how long bin/pre_compile or bin/post_compile may run",
 )
+INSTALL_TIMEOUT = Limit(
+    "BP_PYTHON_INSTALL_TIMEOUT",
+    3600,
+    "seconds",
+    "how long each command that installs the app's dependencies (pip, uv, Poetry, Pipenv) may run",
+)
 COLLECTSTATIC_TIMEOUT = Limit(
     "BP_PYTHON_COLLECTSTATIC_TIMEOUT",
     900,
@@ -102,6 +108,7 @@ ALL: tuple[Limit, ...] = (
     DOWNLOAD_MIN_KIB_PER_SECOND,
     CATALOG_TIMEOUT,
     HOOK_TIMEOUT,
+    INSTALL_TIMEOUT,
     COLLECTSTATIC_TIMEOUT,
 )
 

@@ -207,6 +207,33 @@ class ToolInstallFailed(BuildpackError):
 
 
 @dataclass(eq=False)
+class InstallTimedOut(BuildpackError):
+    """A command installing the app's dependencies ran past its time limit and was stopped."""
+
+    command: str  # as the log shows it: "pip install -r requirements.txt"
+    seconds: float
+    setting: str
+
+    def message(self) -> Message:
+        return Message(
+            title=f"`{self.command}` did not finish within {self.seconds:g} s",
+            found=(
+                f"It was stopped after {self.seconds:g} s, the limit set by {self.setting} "
+                "(its output is above).",
+                "An install that makes no progress is usually waiting on the network (an index "
+                "or proxy that accepts connections and never answers) or building a large "
+                "package from source.",
+            ),
+            fix=(
+                "Check the index and proxy settings passed to the build (PIP_INDEX_URL, "
+                "HTTPS_PROXY) and that the build can reach them.",
+                f"If the install really needs longer, raise {self.setting} (seconds) in the "
+                "platform env (docs/limits.md).",
+            ),
+        )
+
+
+@dataclass(eq=False)
 class ToolWheelNotPinned(BuildpackError):
     """The wheel offered for a tool's pinned version is not a file whose sha256 the pin lists."""
 

@@ -34,6 +34,7 @@ from cnb_python.layers.declared import CachedLayerDecl
 from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import runtime_reasons, target_reasons
+from cnb_python.limits import INSTALL_TIMEOUT
 from cnb_python.managers.base import (
     DIGEST_SCHEME,
     InstallJob,
@@ -209,11 +210,12 @@ def install_venv(
     blocker = inputs.sync_blocker
     syncs = manager.syncs_in_place and not blocker
     layer = SYNCED_LAYER if syncs else LAYER
+    timeout = float(INSTALL_TIMEOUT.read(ctx.platform_env))
 
     def install(venv: Path) -> None:
         _create(runtime, venv, env, output)
         apply_layer_for_build(env, venv)
-        manager.install(InstallJob(ctx.app_dir, venv, tools, env, output))
+        manager.install(InstallJob(ctx.app_dir, venv, tools, env, output, timeout=timeout))
         _remove_installer_lock(venv)
         _compile(venv, runtime, env, output)
 
@@ -221,7 +223,9 @@ def install_venv(
         changes = tuple(input_reasons(cached, new)) if syncs else ()
         apply_layer_for_build(env, venv)
         try:
-            ran = manager.refresh(InstallJob(ctx.app_dir, venv, tools, env, output, changes))
+            ran = manager.refresh(
+                InstallJob(ctx.app_dir, venv, tools, env, output, changes, timeout=timeout)
+            )
         except RebuildNeeded as rebuild:
             output.discarding(WHAT, [rebuild.reason])
             _empty(venv)

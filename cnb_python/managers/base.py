@@ -18,12 +18,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from cnb_python.errors import InvalidGroups
+from cnb_python.errors import CommandTimedOut, InstallTimedOut, InvalidGroups
+from cnb_python.limits import INSTALL_TIMEOUT
 from cnb_python.output import Output
 from cnb_python.proc import isolated_env
 
@@ -143,6 +145,8 @@ class InstallJob:
     # For `refresh`: what changed in the key's inputs (files, index settings, options) since
     # the venv was made; empty when nothing did, so only what the key cannot see may need work.
     changes: tuple[str, ...] = ()
+    # Seconds each install command may run (`limits.INSTALL_TIMEOUT`); None: no limit.
+    timeout: float | None = None
 
     @property
     def unchanged(self) -> bool:
@@ -192,3 +196,12 @@ class PackageManager(Protocol):
         syncing manager, the whole sync); return whether anything ran. May raise
         `pip_sync.RebuildNeeded` when the result cannot be trusted."""
         ...
+
+
+@contextmanager
+def install_time_limit(job: InstallJob, shown: Sequence[str]) -> Iterator[None]:
+    """Turn a command stopped at `job.timeout` into the message that names the limit."""
+    try:
+        yield
+    except CommandTimedOut as stopped:
+        raise InstallTimedOut(" ".join(shown), stopped.seconds, INSTALL_TIMEOUT.setting) from None

@@ -21,7 +21,13 @@ from typing import ClassVar
 
 from cnb_python import proc, trust
 from cnb_python.errors import CommandFailed, LockedInstallFailed
-from cnb_python.managers.base import INDEX_SETTINGS, InstallJob, KeyInputs, index_settings
+from cnb_python.managers.base import (
+    INDEX_SETTINGS,
+    InstallJob,
+    KeyInputs,
+    index_settings,
+    install_time_limit,
+)
 from cnb_python.managers.failures import named_failure
 from cnb_python.managers.requirements import sha256_file
 from cnb_python.managers.venv_contents import (
@@ -80,16 +86,19 @@ class LockedManager:
         index = trust.index_url(self.name, self.app_dir, env)
         if self.retries_network_errors:
             trust.check_certificate(index, env)
+        shown = shown_command(self.name, args)
         try:
-            done = proc.run(
-                tool.command(*args),
-                env=env,
-                cwd=job.app_dir,
-                output=job.output,
-                capture=True,
-                tee=True,
-                shown=shown_command(self.name, args),
-            )
+            with install_time_limit(job, shown):
+                done = proc.run(
+                    tool.command(*args),
+                    env=env,
+                    cwd=job.app_dir,
+                    output=job.output,
+                    capture=True,
+                    tee=True,
+                    shown=shown,
+                    timeout=job.timeout,
+                )
         except CommandFailed as error:
             # The index first (certificate, unreachable, credentials: `trust`), then the
             # common causes in the tool's output; else its output, shown above, says why.
