@@ -54,9 +54,10 @@ def named_failure(
     lock_command: str = "",
 ) -> BuildpackError | None:
     """The error for a recognised cause of a failed install, or None."""
+    stale = stale_lock(tool, returncode, output, lock_file=lock_file, lock_command=lock_command)
+    if stale is not None:
+        return stale
     cause = install_failures.diagnose(output)
-    if isinstance(cause, install_failures.StaleLock) and lock_file:
-        return LockFileOutOfDate(tool, returncode, lock_file, lock_command, cause.detail)
     if isinstance(cause, install_failures.HashMismatch):
         return HashesDoNotMatch(tool, returncode, cause.packages, cause.missing, tuple(files))
     if isinstance(cause, install_failures.NotOnIndex):
@@ -75,6 +76,18 @@ def named_failure(
             python_version,
             wheels,
         )
+    return None
+
+
+def stale_lock(
+    tool: str, returncode: int, output: str, *, lock_file: str, lock_command: str
+) -> LockFileOutOfDate | None:
+    """The lock file is out of date, as the tool's own output says. Said before anything about
+    the index: the tool refuses a stale lock without asking the index, so on a build that
+    cannot reach the index the lock is still the reason."""
+    cause = install_failures.diagnose(output)
+    if isinstance(cause, install_failures.StaleLock) and lock_file:
+        return LockFileOutOfDate(tool, returncode, lock_file, lock_command, cause.detail)
     return None
 
 

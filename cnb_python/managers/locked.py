@@ -28,7 +28,7 @@ from cnb_python.managers.base import (
     index_settings,
     install_time_limit,
 )
-from cnb_python.managers.failures import named_failure
+from cnb_python.managers.failures import named_failure, stale_lock
 from cnb_python.managers.requirements import sha256_file
 from cnb_python.managers.venv_contents import (
     installed_summary,
@@ -100,10 +100,18 @@ class LockedManager:
                     timeout=job.timeout,
                 )
         except CommandFailed as error:
-            # The index first (certificate, unreachable, credentials: `trust`), then the
-            # common causes in the tool's output; else its output, shown above, says why.
+            # A stale lock first (the tool says so without asking the index), then the index
+            # (certificate, unreachable, credentials: `trust`), then the common causes in the
+            # tool's output; else its output, shown above, says why.
             raise (
-                trust.explain_failure(self.name, index, env)
+                stale_lock(
+                    self.name,
+                    error.returncode,
+                    error.output,
+                    lock_file=self.lock_file,
+                    lock_command=self.lock_command,
+                )
+                or trust.explain_failure(self.name, index, env)
                 or named_failure(
                     job,
                     self.name,
