@@ -142,7 +142,10 @@ def install_pip(
     )
     apply_layer_for_build(env, path)
     pip_dir = site_packages(path, runtime.series) / "pip"
-    return Tool("pip", version, (str(python), "-I", str(pip_dir)), tool_env)
+    # -B: pip writes no pycs of the standard library it imports while their unchecked-hash
+    # ones may still be compiling (`InstalledPython.finish`): no timestamp pyc for the image's
+    # 1980 mtimes to make stale.
+    return Tool("pip", version, (str(python), "-I", "-B", str(pip_dir)), tool_env)
 
 
 def _install(
