@@ -26,7 +26,7 @@ from pathlib import Path
 from cnb_python.archive import extract
 from cnb_python.dev.runtime_archive import build_runtime_archive, probe
 from cnb_python.download import download
-from cnb_python.layers.python import compile_stdlib
+from cnb_python.layers.runtime_tree import compile_stdlib
 from cnb_python.output import Output
 
 

@@ -365,7 +365,7 @@ def test_the_archives_own_pip_and_what_no_run_needs_are_removed(
             f"python/bin/pip{series}": b"#!/bin/sh\necho unpinned\n",
             f"python/lib/python{series}/site-packages/pip/__init__.py": b"",
             f"python/lib/python{series}/site-packages/pip-24.0.dist-info/RECORD": b"",
-            # What CPython documents as optional (python_layer.drop_unneeded).
+            # What CPython documents as optional (runtime_tree.drop_unneeded).
             f"python/lib/python{series}/test/test_os.py": b"",
             f"python/lib/python{series}/unittest/test/test_case.py": b"",
             f"python/lib/python{series}/config-{series}-x86_64-linux-gnu/libpython{series}.a": b"x",
