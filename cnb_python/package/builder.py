@@ -206,7 +206,9 @@ def _add_offline(
     # series that needs it (pip refuses two versions of a project in one download).
     alone: dict[tuple[str, ...], str] = {}
     for item in dict.fromkeys((request.bootstrap_series, *carried)):
-        wanted = tuple(pins.pin_for(tool, item, pins_dir).requirement for tool in OFFLINE_TOOLS)
+        wanted = tuple(
+            pins.pin_for(tool, item, pins_dir).requirement_line for tool in OFFLINE_TOOLS
+        )
         alone.setdefault(wanted, item)
     for wanted, item in alone.items():
         fetch.offline_wheels(wanted, wheels, arch, item, closure=False, env=env, output=output)

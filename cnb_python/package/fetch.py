@@ -161,20 +161,27 @@ def offline_wheels(
     output: Output,
 ) -> None:
     """Wheels of the tools the build installs, for `series` and `arch`, so it needs no index.
+    `pins`: requirement lines (`Pin.requirement_line`, hashes included where the pin has them).
 
     `closure`: with every dependency (Pipenv, Poetry, installed into a venv of the app's
     Python), else the tool's own wheel (pip, uv, installed alone). Everything goes to the one
     `wheels_dir`: pip skips a file that is already there, so pure and abi3 wheels fetched for an
     earlier series are stored once.
     """
-    what = ", ".join(pins)
+    what = ", ".join(line.split()[0] for line in pins)
     if closure:
         output.step(f"Adding {what} and their dependencies for Python {series} ({arch})")
         what = f"{what} for Python {series}"
     else:
         output.step(f"Adding {what} for offline builds")
-    argv = [
-        "download", *([] if closure else ["--no-deps"]), "--dest", str(wheels_dir),
-        *platform_args(arch, series), *pins,
-    ]  # fmt: skip
-    _pip(argv, what, pip_env(env), output)
+    # The pins as a requirements file: a line with `--hash` options (pip's and uv's) puts pip
+    # in hash-checking mode, so the package carries only the files the pins list, which is
+    # all the build accepts (`cnb_python.tool_wheels`).
+    with tempfile.TemporaryDirectory(prefix="cnb-python-pins-") as scratch:
+        requirements = Path(scratch) / "requirements.txt"
+        requirements.write_text("".join(f"{line}\n" for line in pins), encoding="utf-8")
+        argv = [
+            "download", *([] if closure else ["--no-deps"]), "--dest", str(wheels_dir),
+            *platform_args(arch, series), "--requirement", str(requirements),
+        ]  # fmt: skip
+        _pip(argv, what, pip_env(env), output)
