@@ -162,12 +162,6 @@ def test_poetry_app_syncs_in_place_and_refuses_stale_locks(dev_app: DevApps) -> 
     assert "Run `poetry lock` to fix the lock file." in app.log
     assert "ERROR: poetry.lock is out of date" in app.log
     assert "- Run `poetry lock` in the app directory and commit poetry.lock with " in app.log
-    # The same with the index out of reach: Poetry refuses the lock without asking it, so the
-    # lock is still what the message names, not the index.
-    dead = "http://127.0.0.1:9"
-    assert not app.rebuild(check=False, env={"HTTPS_PROXY": dead, "HTTP_PROXY": dead}).ok
-    assert "ERROR: poetry.lock is out of date" in app.log
-    assert "could not reach" not in app.log.lower()
 
     pyproject.write_text(original.replace('">=3.10"', '">=3.99"'))
     (app.app / ".python-version").write_text(
