@@ -18,12 +18,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import subprocess
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from cnb_python import proc
 from cnb_python.errors import CommandTimedOut, InstallTimedOut, InvalidGroups
 from cnb_python.limits import INSTALL_TIMEOUT
 from cnb_python.output import Output
@@ -198,10 +199,22 @@ class PackageManager(Protocol):
         ...
 
 
-@contextmanager
-def install_time_limit(job: InstallJob, shown: Sequence[str]) -> Iterator[None]:
-    """Turn a command stopped at `job.timeout` into the message that names the limit."""
+def run_install(
+    job: InstallJob, argv: Sequence[str], env: Mapping[str, str], shown: Sequence[str]
+) -> subprocess.CompletedProcess[str]:
+    """Run one command that installs the app's dependencies: shown as `shown`, captured as well
+    as streamed (so a failure can be named from its output), in the app directory, stopped at
+    `job.timeout` with the message that names the limit. A failure raises `CommandFailed`."""
     try:
-        yield
+        return proc.run(
+            argv,
+            env=env,
+            cwd=job.app_dir,
+            output=job.output,
+            capture=True,
+            tee=True,
+            shown=shown,
+            timeout=job.timeout,
+        )
     except CommandTimedOut as stopped:
         raise InstallTimedOut(" ".join(shown), stopped.seconds, INSTALL_TIMEOUT.setting) from None

@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from cnb_python import proc, trust
+from cnb_python import trust
 from cnb_python.errors import CommandFailed, LockedInstallFailed
 from cnb_python.managers.base import (
     INDEX_SETTINGS,
     InstallJob,
     KeyInputs,
     index_settings,
-    install_time_limit,
+    run_install,
 )
 from cnb_python.managers.failures import named_failure, stale_lock
 from cnb_python.managers.requirements import sha256_file
@@ -88,17 +88,7 @@ class LockedManager:
             trust.check_certificate(index, env)
         shown = shown_command(self.name, args)
         try:
-            with install_time_limit(job, shown):
-                done = proc.run(
-                    tool.command(*args),
-                    env=env,
-                    cwd=job.app_dir,
-                    output=job.output,
-                    capture=True,
-                    tee=True,
-                    shown=shown,
-                    timeout=job.timeout,
-                )
+            done = run_install(job, tool.command(*args), env, shown)
         except CommandFailed as error:
             # A stale lock first (the tool says so without asking the index), then the index
             # (certificate, unreachable, credentials: `trust`), then the common causes in the

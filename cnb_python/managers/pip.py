@@ -27,7 +27,7 @@ from cnb_python import proc, trust
 from cnb_python.errors import CommandFailed, DependencyInstallFailed
 from cnb_python.inputs import DEFAULT_LIMIT, read_whole
 from cnb_python.managers import pip_sync
-from cnb_python.managers.base import InstallJob, KeyInputs, index_settings, install_time_limit
+from cnb_python.managers.base import InstallJob, KeyInputs, index_settings, run_install
 from cnb_python.managers.failures import INSTALL_FAILED, named_failure
 from cnb_python.managers.requirements import (
     PACKAGING_FILES,
@@ -123,17 +123,7 @@ class PipManager:
         env = tool.run_env(job.env)
         try:
             # Captured as well as shown, so that a failure can be named from the output.
-            with install_time_limit(job, shown):
-                proc.run(
-                    argv,
-                    env=env,
-                    cwd=job.app_dir,
-                    output=job.output,
-                    capture=True,
-                    tee=True,
-                    shown=shown,
-                    timeout=job.timeout,
-                )
+            run_install(job, argv, env, shown)
         except CommandFailed as error:
             # The index first (certificate, unreachable, credentials: `trust`): an index that
             # cannot be reached also reads as "no matching distribution". Then the common
