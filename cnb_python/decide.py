@@ -64,8 +64,7 @@ def decide(ctx: BuildContext, env: Mapping[str, str], output: Output) -> BuildDe
     for warning in resolution.warnings:
         output.warn(warning)
     manager = managers.choose(ctx.app_dir, ctx.platform_env, output, resolution.version)
-    # pip is always needed: it installs the other tools from their wheels.
-    tools = {tool: pins.pin_for(tool, resolution.version) for tool in ("pip", *manager.tools())}
+    tools = {tool: pins.pin_for(tool, resolution.version) for tool in manager.tools()}
 
     return BuildDecisions(
         resolution=resolution,

@@ -4,8 +4,9 @@ Called from `build.py` after the Python layer. Tools are layers of their own (bu
 cached), so the launch image gets the dependencies and none of what installed them. A tool
 layer a previous build made and this one does not need (uv after switching back to pip) is
 removed, so it is neither kept in the cache nor seen by later buildpacks. uv (its static
-binary) serves both `BP_PYTHON_INSTALLER=uv` and uv.lock apps; Pipenv and Poetry each live
-in a venv of their own (`layers/tool_venv.py`).
+binary) serves both `BP_PYTHON_INSTALLER=uv` and uv.lock apps, which get no pip layer; pip
+installs pip apps' dependencies, and Pipenv and Poetry, each in a venv of its own
+(`layers/tool_venv.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from cnb_python.sbom import write_venv_sbom
 
 # Tool layer -> its cache layers, for clean-up of layers this build does not use.
 TOOL_LAYERS: dict[str, tuple[str, ...]] = {
+    pip_layer.LAYER_NAME: (),  # the pip cache stays: it holds the index settings' key
     uv_layer.LAYER_NAME: (uv_cache.LAYER_NAME,),
     "pipenv": (),
     "poetry": (pip_cache.POETRY_CACHE.name,),
@@ -46,14 +48,16 @@ def install(
     needed = manager.tools()
     tools: dict[str, Tool] = {}
     pip_cache_dir = pip_cache.pip_cache(ctx, output)
-    tools["pip"] = pip_layer.install_pip(
-        ctx, runtime, pins["pip"], env, output, cache_dir=pip_cache_dir
-    )
+    if "pip" in needed:
+        tools["pip"] = pip_layer.install_pip(
+            ctx, runtime, pins["pip"], env, output, cache_dir=pip_cache_dir
+        )
     if "uv" in needed:
         uv_cache_dir = uv_cache.uv_cache(ctx, output)
         tools["uv"] = uv_layer.install_uv(
-            ctx, runtime, pins["uv"], tools["pip"], env=env, output=output, cache_dir=uv_cache_dir
-        )
+            ctx, runtime, pins["uv"], env=env, output=output, cache_dir=uv_cache_dir,
+            pip_cache_dir=pip_cache_dir,
+        )  # fmt: skip
     if "pipenv" in needed:
         pipenv_env = {
             **tools["pip"].env,

@@ -1,5 +1,9 @@
 """The `pip` layer: the pinned pip, for this build and later buildpacks only (never launched).
 
+Only builds that run pip get it: pip apps (unless `BP_PYTHON_INSTALLER=uv`), and Pipenv and
+Poetry apps, whose tools pip installs. A uv app (uv.lock, or `BP_PYTHON_INSTALLER=uv`) has no
+pip layer: uv comes from its own wheel and does the rest.
+
 pip is installed straight from its wheel (`cnb_python.tool_wheels`): found on the index pip
 would use, or carried by the offline edition, verified against the sha256 its pin lists, and
 unpacked as `pip install --prefix <layer>` would lay it out. Only when the buildpack cannot tell
@@ -97,6 +101,16 @@ def site_packages(layer_dir: Path, series: str) -> Path:
     return tool_wheels.Scheme(layer_dir, series).site_packages
 
 
+def tool_env(cache_dir: Path) -> dict[str, str]:
+    """What every run of pip for the build gets: its cache, and no version nag."""
+    return {
+        "PIP_CACHE_DIR": str(cache_dir),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        # Build containers may run as root; the venv is ours, the warning is noise.
+        "PIP_ROOT_USER_ACTION": "ignore",
+    }
+
+
 def install_pip(
     ctx: BuildContext,
     runtime: InstalledPython,
@@ -116,18 +130,17 @@ def install_pip(
         arch=runtime.arch,
     )
     python = runtime.python
-    tool_env = {
-        "PIP_CACHE_DIR": str(cache_dir),
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        # Build containers may run as root; the venv is ours, the warning is noise.
-        "PIP_ROOT_USER_ACTION": "ignore",
-    }
+    pip_env = tool_env(cache_dir)
 
     def install(layer_dir: Path) -> None:
-        _install(
-            python, layer_dir, runtime.series, pin, {**env, **tool_env},
-            output=output, policy=RetryPolicy.from_env(ctx.platform_env),
+        scheme = tool_wheels.Scheme(layer_dir, runtime.series)
+        run_env = {**env, **pip_env}
+        tool_wheels.install_pinned(
+            pin, scheme, python, run_env, output, policy=RetryPolicy.from_env(ctx.platform_env),
+            with_pip=lambda: install_with_bundled_pip(runtime, pin, layer_dir, run_env, output),
         )  # fmt: skip
+        # Once, on every core, rather than file by file inside pip (a third of its install).
+        bytecode.compile_tree(python, [scheme.site_packages], run_env)
         LayerEnv().override("PYTHONUSERBASE", str(layer_dir), scope=Scope.BUILD).default(
             "PIP_DISABLE_PIP_VERSION_CHECK", "1", scope=Scope.BUILD
         ).write(layer_dir)
@@ -145,50 +158,29 @@ def install_pip(
     # -B: pip writes no pycs of the standard library it imports while their unchecked-hash
     # ones may still be compiling (`InstalledPython.finish`): no timestamp pyc for the image's
     # 1980 mtimes to make stale.
-    return Tool("pip", version, (str(python), "-I", "-B", str(pip_dir)), tool_env)
+    return Tool("pip", version, (str(python), "-I", "-B", str(pip_dir)), pip_env)
 
 
-def _install(
-    python: Path,
-    layer_dir: Path,
-    series: str,
-    pin: Pin,
-    env: Mapping[str, str],
-    *,
-    output: Output,
-    policy: RetryPolicy,
+def install_with_bundled_pip(
+    runtime: InstalledPython, pin: Pin, prefix: Path, env: Mapping[str, str], output: Output
 ) -> None:
-    scheme = tool_wheels.Scheme(layer_dir, series)
-    tool_wheels.install_pinned(
-        pin, scheme, python, env, output, policy=policy,
-        with_pip=lambda: _install_with_pip(python, layer_dir, series, pin, env, output=output),
-    )  # fmt: skip
-    # Once, on every core, rather than file by file inside pip (a third of its install).
-    bytecode.compile_tree(python, [scheme.site_packages], env)
-
-
-def _install_with_pip(
-    python: Path,
-    layer_dir: Path,
-    series: str,
-    pin: Pin,
-    env: Mapping[str, str],
-    *,
-    output: Output,
-) -> None:
-    wheel = bundled_pip_wheel(python.parent.parent, series)
-    carried = wheel_source_args("pip", pin.version)
+    """Install `pin` (pip or uv, with its hashes required) into `prefix` with the pip the
+    runtime bundles for ensurepip, run as a zip (`python -I pip-X.whl/pip install ...`): how
+    both tool layers install when the buildpack cannot tell which wheel pip would take, with
+    no pip layer needed (a uv app has none)."""
+    wheel = bundled_pip_wheel(runtime.python.parent.parent, runtime.series)
+    carried = wheel_source_args(pin.name, pin.version)
     # --ignore-installed: a runtime that ships a pip of its own (python-build-standalone
     # does) must not make the layer's pip "already satisfied", leaving the layer empty. The
-    # requirement, with its hashes, comes on stdin.
+    # requirement, with its hashes, comes on stdin. Neither tool has dependencies.
     args: list[str | Path] = [
-        f"{wheel}/pip", "install", "--prefix", layer_dir, "--ignore-installed", "--no-input",
-        "--quiet", "--no-warn-script-location", "--disable-pip-version-check", "--no-compile",
-        "-r", "/dev/stdin", *carried,
+        f"{wheel}/pip", "install", "--prefix", prefix, "--ignore-installed", "--no-deps",
+        "--no-input", "--quiet", "--no-warn-script-location", "--disable-pip-version-check",
+        "--no-compile", "-r", "/dev/stdin", *carried,
     ]  # fmt: skip
     try:
         proc.run_python(
-            python,
+            runtime.python,
             args,
             env=env,
             output=output,
@@ -197,6 +189,6 @@ def _install_with_pip(
         )
     except CommandFailed as error:
         failed = trust.tool_install_failed(
-            "pip", pin.version, error.returncode, env, carried=bool(carried)
+            pin.name, pin.version, error.returncode, env, carried=bool(carried)
         )
         raise failed from None

@@ -183,7 +183,8 @@ class PackageManager(Protocol):
         ...
 
     def tools(self) -> tuple[str, ...]:
-        """Tool layers to install first, in order (e.g. `("pip", "uv")`)."""
+        """Tool layers to install first, in order (e.g. `("pip", "poetry")`): only what this
+        manager runs, so a uv app gets no pip layer."""
         ...
 
     def key_inputs(self, env: Mapping[str, str]) -> KeyInputs: ...

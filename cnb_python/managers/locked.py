@@ -57,13 +57,16 @@ class LockedManager:
     syncs_in_place = False
     # Poetry retries a certificate failure with back-off for minutes: check the index first.
     retries_network_errors = False
+    # The tool layers that install this one: pip installs Pipenv and Poetry into venvs of
+    # their own; uv is unpacked from its wheel and needs none.
+    installed_by: ClassVar[tuple[str, ...]] = ("pip",)
 
     @property
     def installer(self) -> str:
         return self.name
 
     def tools(self) -> tuple[str, ...]:
-        return (self.name,)
+        return (*self.installed_by, self.name)
 
     def describe(self) -> str:
         extra = f", with groups {', '.join(self.groups)}" if self.groups else ""
@@ -206,6 +209,7 @@ class UvManager(LockedManager):
     lock_command = "uv lock"
     key_files = (PYPROJECT, "uv.lock")
     syncs_in_place = True
+    installed_by = ()
 
     def _args(self, job: InstallJob) -> list[str]:
         # --python: the venv's own interpreter, so uv neither looks for nor swaps in another.

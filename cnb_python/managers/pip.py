@@ -60,7 +60,7 @@ class PipManager:
         return f"pip with {source}{via}"
 
     def tools(self) -> tuple[str, ...]:
-        return ("pip", "uv") if self.installer == "uv" else ("pip",)
+        return (self.installer,)
 
     def _local(self, env: Mapping[str, str]) -> list[LocalRequirement]:
         if self.requirements is None:

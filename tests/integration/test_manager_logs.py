@@ -77,8 +77,7 @@ FIRST = {
         "- Dependencies ready in <time>",
     ],
     "uv_basic": [
-        f"- Installing pip {PIP}",
-        f"  Installed pip-{PIP}-py3-none-any.whl from the package index, sha256 verified",
+        # No pip layer: uv comes from its wheel and installs the rest.
         f"- Installing uv {UV}",
         f"  Installed uv-{UV}-<platform>.whl from the package index, sha256 verified",
         "- Creating virtual environment",
@@ -121,7 +120,6 @@ NO_OP = {
     ],
     "uv_basic": [
         "- Using cached pip download and wheel cache",
-        f"- Using cached pip {PIP}",
         "- Using cached uv cache",
         f"- Using cached uv {UV}",
         "- Using cached virtual environment",

@@ -83,7 +83,8 @@ def test_precedence_picks_the_lock_and_warns_about_the_others(
     chosen, log = choose_any(app(tmp_path, *names))
     assert isinstance(chosen, kind)
     assert chosen.name == manager
-    assert chosen.tools() == (manager,)
+    # pip installs Pipenv and Poetry; uv needs no other tool.
+    assert chosen.tools() == ((manager,) if manager == "uv" else ("pip", manager))
     assert f"using {manager} ({names[0]})" in log
     assert "BP_PYTHON_PACKAGE_MANAGER=pip|pipenv|poetry|uv" in log
     assert f"Package manager: {manager} with {names[0]} (from {names[0]})" in log
@@ -176,7 +177,7 @@ def test_unknown_setting_values_are_refused(tmp_path: Path, name: str, value: st
 
 def test_uv_installer_needs_both_tools(tmp_path: Path) -> None:
     manager, log = choose(app(tmp_path, "requirements.txt"), {"BP_PYTHON_INSTALLER": "uv"})
-    assert (manager.installer, manager.tools()) == ("uv", ("pip", "uv"))
+    assert (manager.installer, manager.tools()) == ("uv", ("uv",))
     assert "(installed with uv)" in log
 
 
