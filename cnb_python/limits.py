@@ -89,7 +89,7 @@ INSTALL_TIMEOUT = Limit(
     "BP_PYTHON_INSTALL_TIMEOUT",
     3600,
     "seconds",
-    "how long each command that installs the app's dependencies (pip, uv, Poetry, Pipenv) may run",
+    "how long each command that installs the app's dependencies or the build's tools may run",
 )
 COLLECTSTATIC_TIMEOUT = Limit(
     "BP_PYTHON_COLLECTSTATIC_TIMEOUT",

@@ -72,6 +72,7 @@ def run_python(
     check: bool = True,
     stdin: str | None = None,
     shown: Sequence[str] | None = None,
+    timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -I args` for the buildpack itself, isolated from the app (module docs)."""
     return run(
@@ -83,6 +84,7 @@ def run_python(
         check=check,
         stdin=stdin,
         shown=shown,
+        timeout=timeout,
     )
 
 
@@ -144,6 +146,7 @@ def spawn(command: effects.Command) -> subprocess.CompletedProcess[str]:
             capture=command.capture,
             check=False,
             timeout=command.timeout,
+            stdin=command.stdin,
         )
     user = command.user
     return subprocess.run(
@@ -173,20 +176,29 @@ def _supervised(
     capture: bool,
     check: bool,
     timeout: float | None,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`run` for user code that may hang: in a session of its own, so that stopping it stops
-    what it started too, and read line by line when captured."""
+    what it started too, and read line by line when captured. `stdin` is written whole and
+    closed before anything is read: it is a line or two (a pinned requirement), far below
+    what a pipe holds, so the write cannot wait on the command."""
     process = subprocess.Popen(
         command,
         env=dict(env),
         cwd=cwd,
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
         stdout=subprocess.PIPE if capture else None,
         stderr=subprocess.STDOUT if capture else None,
         text=True,
         errors="replace",
         start_new_session=True,
     )
+    if process.stdin is not None:
+        try:
+            process.stdin.write(stdin or "")
+            process.stdin.close()
+        except BrokenPipeError:
+            pass  # it exited without reading: its exit status says why
     lines = _Kept()
     reader = None
     if process.stdout is not None:

@@ -208,7 +208,8 @@ class ToolInstallFailed(BuildpackError):
 
 @dataclass(eq=False)
 class InstallTimedOut(BuildpackError):
-    """A command installing the app's dependencies ran past its time limit and was stopped."""
+    """A command installing the app's dependencies (or a tool of the build) ran past its time
+    limit and was stopped."""
 
     command: str  # as the log shows it: "pip install -r requirements.txt"
     seconds: float

@@ -40,7 +40,8 @@ from cnb_python.layers.declared import CachedLayerDecl
 from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import arch_reasons, runtime_reasons
-from cnb_python.managers.base import Tool
+from cnb_python.limits import INSTALL_TIMEOUT
+from cnb_python.managers.base import Tool, install_limit
 from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
 from cnb_python.pins import Pin
@@ -131,13 +132,16 @@ def install_pip(
     )
     python = runtime.python
     pip_env = tool_env(cache_dir)
+    timeout = float(INSTALL_TIMEOUT.read(ctx.platform_env))
 
     def install(layer_dir: Path) -> None:
         scheme = tool_wheels.Scheme(layer_dir, runtime.series)
         run_env = {**env, **pip_env}
         tool_wheels.install_pinned(
             pin, scheme, python, run_env, output, policy=RetryPolicy.from_env(ctx.platform_env),
-            with_pip=lambda: install_with_bundled_pip(runtime, pin, layer_dir, run_env, output),
+            with_pip=lambda: install_with_bundled_pip(
+                runtime, pin, layer_dir, run_env, output, timeout=timeout
+            ),
         )  # fmt: skip
         # Once, on every core, rather than file by file inside pip (a third of its install).
         bytecode.compile_tree(python, [scheme.site_packages], run_env)
@@ -162,7 +166,13 @@ def install_pip(
 
 
 def install_with_bundled_pip(
-    runtime: InstalledPython, pin: Pin, prefix: Path, env: Mapping[str, str], output: Output
+    runtime: InstalledPython,
+    pin: Pin,
+    prefix: Path,
+    env: Mapping[str, str],
+    output: Output,
+    *,
+    timeout: float,
 ) -> None:
     """Install `pin` (pip or uv, with its hashes required) into `prefix` with the pip the
     runtime bundles for ensurepip, run as a zip (`python -I pip-X.whl/pip install ...`): how
@@ -178,15 +188,18 @@ def install_with_bundled_pip(
         "--no-input", "--quiet", "--no-warn-script-location", "--disable-pip-version-check",
         "--no-compile", "-r", "/dev/stdin", *carried,
     ]  # fmt: skip
+    shown = ("pip", "install", pin.requirement)
     try:
-        proc.run_python(
-            runtime.python,
-            args,
-            env=env,
-            output=output,
-            shown=("pip", "install", pin.requirement),
-            stdin=pin.requirement_line + "\n",
-        )
+        with install_limit(shown):
+            proc.run_python(
+                runtime.python,
+                args,
+                env=env,
+                output=output,
+                shown=shown,
+                stdin=pin.requirement_line + "\n",
+                timeout=timeout,
+            )
     except CommandFailed as error:
         failed = trust.tool_install_failed(
             pin.name, pin.version, error.returncode, env, carried=bool(carried)

@@ -28,7 +28,8 @@ from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import runtime_reasons, target_reasons
 from cnb_python.layers.venv import create_venv
-from cnb_python.managers.base import Tool
+from cnb_python.limits import INSTALL_TIMEOUT
+from cnb_python.managers.base import Tool, install_limit
 from cnb_python.offline import wheel_source_args
 from cnb_python.output import Output
 from cnb_python.pins import Pin
@@ -109,6 +110,7 @@ def install_tool(
             pip=pip,
             env=env,
             output=output,
+            timeout=float(INSTALL_TIMEOUT.read(ctx.platform_env)),
         ),
         output=output,
     )
@@ -124,6 +126,7 @@ def _install(
     pip: Tool,
     env: Mapping[str, str],
     output: Output,
+    timeout: float,
 ) -> None:
     create_venv(runtime, layer_dir, env, tool)
     carried = wheel_source_args(tool, version, series=runtime.series)
@@ -133,7 +136,8 @@ def _install(
             "--no-warn-script-location", f"{tool}=={version}", *carried,
         )  # fmt: skip
         shown = ("pip", "install", f"{tool}=={version}")
-        proc.run(argv, env=pip.run_env(env), output=output, shown=shown)
+        with install_limit(shown):
+            proc.run(argv, env=pip.run_env(env), output=output, shown=shown, timeout=timeout)
     except CommandFailed as error:
         failed = trust.tool_install_failed(
             tool, version, error.returncode, env, carried=bool(carried)

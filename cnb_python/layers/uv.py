@@ -30,6 +30,7 @@ from cnb_python.layers.declared import CachedLayerDecl
 from cnb_python.layers.python import InstalledPython
 from cnb_python.layers.reuse import reuse_or_install
 from cnb_python.layers.target_key import target_reasons
+from cnb_python.limits import INSTALL_TIMEOUT
 from cnb_python.managers.base import Tool
 from cnb_python.output import Output
 from cnb_python.pins import Pin
@@ -95,7 +96,8 @@ def install_uv(
             pin, tool_wheels.Scheme(layer_dir, runtime.series), runtime.python, run_env,
             output, policy=RetryPolicy.from_env(ctx.platform_env),
             with_pip=lambda: pip_layer.install_with_bundled_pip(
-                runtime, pin, layer_dir, run_env, output
+                runtime, pin, layer_dir, run_env, output,
+                timeout=float(INSTALL_TIMEOUT.read(ctx.platform_env)),
             ),
         )  # fmt: skip
         if not (layer_dir / "bin" / "uv").is_file():

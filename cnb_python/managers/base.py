@@ -19,7 +19,8 @@ import hashlib
 import hmac
 import re
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -206,7 +207,7 @@ def run_install(
     """Run one command that installs the app's dependencies: shown as `shown`, captured as well
     as streamed (so a failure can be named from its output), in the app directory, stopped at
     `job.timeout` with the message that names the limit. A failure raises `CommandFailed`."""
-    try:
+    with install_limit(shown):
         return proc.run(
             argv,
             env=env,
@@ -217,5 +218,15 @@ def run_install(
             shown=shown,
             timeout=job.timeout,
         )
+
+
+@contextmanager
+def install_limit(shown: Sequence[str]) -> Iterator[None]:
+    """Turn a command stopped at `BP_PYTHON_INSTALL_TIMEOUT` (`CommandTimedOut`) into the
+    message that names the command and the setting. Every command that installs, uninstalls
+    or checks for the build runs under that limit: the app's dependencies, and the tools
+    themselves (pip's fallback, Pipenv, Poetry)."""
+    try:
+        yield
     except CommandTimedOut as stopped:
         raise InstallTimedOut(" ".join(shown), stopped.seconds, INSTALL_TIMEOUT.setting) from None

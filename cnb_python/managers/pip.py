@@ -27,7 +27,13 @@ from cnb_python import proc, trust
 from cnb_python.errors import CommandFailed, DependencyInstallFailed
 from cnb_python.inputs import DEFAULT_LIMIT, read_whole
 from cnb_python.managers import pip_sync
-from cnb_python.managers.base import InstallJob, KeyInputs, index_settings, run_install
+from cnb_python.managers.base import (
+    InstallJob,
+    KeyInputs,
+    index_settings,
+    install_limit,
+    run_install,
+)
 from cnb_python.managers.failures import INSTALL_FAILED, named_failure
 from cnb_python.managers.requirements import (
     PACKAGING_FILES,
@@ -236,7 +242,11 @@ class PipManager:
             shown = ["pip", "uninstall", "--yes", *names]
         env = tool.run_env(job.env)
         try:
-            proc.run(argv, env=env, cwd=job.app_dir, output=job.output, shown=shown)
+            with install_limit(shown):
+                proc.run(
+                    argv, env=env, cwd=job.app_dir, output=job.output, shown=shown,
+                    timeout=job.timeout,
+                )  # fmt: skip
         except CommandFailed as error:
             raise pip_sync.RebuildNeeded(
                 f"{self.installer} could not uninstall {', '.join(names)} "
@@ -251,10 +261,12 @@ class PipManager:
             argv = tool.command("pip", "check", "--python", job.python)
         else:
             argv = tool.command_under(job.python, "check")
-        checked = proc.run(
-            argv, env=tool.run_env(job.env), cwd=job.app_dir, capture=True, check=False
-        )
         label = "uv pip check" if self.installer == "uv" else "pip check"
+        with install_limit(label.split()):
+            checked = proc.run(
+                argv, env=tool.run_env(job.env), cwd=job.app_dir, capture=True, check=False,
+                timeout=job.timeout,
+            )  # fmt: skip
         if checked.returncode != 0:
             said = " ".join((checked.stdout + checked.stderr).split())[:300]
             raise pip_sync.RebuildNeeded(f"`{label}` failed after the update: {said}")
