@@ -34,17 +34,18 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
-
-import requests
 
 from cnb_python import effects, transfer
 from cnb_python.errors import ChecksumMismatch, DiskFull, DownloadFailed
 from cnb_python.limits import DOWNLOAD_MIN_KIB_PER_SECOND, DOWNLOAD_TIMEOUT
 from cnb_python.output import Output
 from cnb_python.urls import redact_url
+
+if TYPE_CHECKING:
+    import requests
 
 CHUNK_SIZE = transfer.CHUNK_SIZE
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})

@@ -21,6 +21,10 @@ The build's environment is explicit: proxies (`HTTPS_PROXY`, `NO_PROXY`, ...) an
 (`REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE`, ...) are read from the mapping the caller passes, never
 from this process's `os.environ`. Loopback hosts always bypass proxies: a proxy cannot reach our
 own 127.0.0.1.
+
+requests (and urllib3) are imported where a transfer starts, not with this module: they are a
+fifth of the buildpack's start-up, and a build that downloads nothing (a no-op rebuild) never
+needs them.
 """
 
 from __future__ import annotations
@@ -30,12 +34,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import requests
-import urllib3
-
 from cnb_python.urls import WEB_SCHEMES, origin, redact_url, url_problem
+
+if TYPE_CHECKING:
+    import requests
 
 MAX_REDIRECTS = 10
 CHUNK_SIZE = 1024 * 1024
@@ -133,6 +138,8 @@ def session() -> requests.Session:
     """A session that takes nothing from this process's environment and asks for the bytes as
     they are (a server that adds `Content-Encoding: gzip` to a `.tar.gz` must not change what
     is hashed)."""
+    import requests  # lazily: see the module docs
+
     new = requests.Session()
     new.trust_env = False  # proxies, CA bundles and .netrc come from the caller's env only
     new.headers["Accept-Encoding"] = "identity"
@@ -148,6 +155,8 @@ def _without_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
         f":{parts.port}" if parts.port is not None else ""
     )
     bare = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    import requests  # lazily: see the module docs
+
     return bare, requests.utils.get_auth_from_url(url)
 
 
@@ -179,6 +188,8 @@ def get(
 ) -> tuple[requests.Response, str]:
     """GET `url` (streamed), following redirects as the module docs say; returns the answer
     that is not a redirect and the URL it came from. Raises `TransferFailed`."""
+    import requests  # lazily: see the module docs
+
     current, auth = _without_credentials(url)
     home = origin(current)
     for hop in range(MAX_REDIRECTS + 1):
@@ -274,6 +285,9 @@ def body(
     """The body's bytes as they arrive, undecoded. Raises `TransferFailed`: retryable when the
     connection breaks or the transfer is too slow, final past the deadline or past
     `max_bytes` (`too_large` is that reason)."""
+    import requests  # lazily: see the module docs
+    import urllib3
+
     raw = response.raw
     read = getattr(raw, "read1", None) or raw.read
     pace = _Pace(min_rate, window, clock)

@@ -33,8 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from cnb_python.cnb import tomlio
 from cnb_python.errors import (
     BuildpackError,
@@ -216,6 +214,8 @@ def probe(url: str, env: Mapping[str, str], timeout: tuple[float, float] = PROBE
     """One HEAD request to `url` with the build's proxy and CA settings."""
     proxies = proxies_for(url, env)
     proxy = redact_url(next(iter(proxies.values()))) if proxies else ""
+    import requests  # lazily, as in `transfer`
+
     try:
         with session() as client:
             response = client.head(

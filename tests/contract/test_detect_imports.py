@@ -102,3 +102,15 @@ def test_detect_imports_only_its_own_modules(
 def test_the_plan_text_is_the_build_plan() -> None:
     plan = BuildPlan(provides=("cpython",), requires=(Require("cpython"),))
     assert tomlio.loads(PLAN_TOML) == plan.to_toml()
+
+
+def test_the_build_imports_requests_only_when_it_transfers_something() -> None:
+    """`transfer`, `download` and `trust` import requests where a transfer starts: a no-op
+    rebuild, which downloads nothing, skips a fifth of the start-up."""
+    done = subprocess.run(
+        [sys.executable, "-I", "-c",
+         "import sys, cnb_python.build, cnb_python.cli; "
+         "print(sorted(m for m in ('requests', 'urllib3') if m in sys.modules))"],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
