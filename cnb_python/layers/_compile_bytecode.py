@@ -1,7 +1,7 @@
 """Give every source under the given directories a current unchecked-hash pyc, on every core.
 
 Run as a script by the interpreter the bytecode is for (`python -I <this file> [--skip NAME]...
-DIR...`), never imported by the buildpack: the magic number and the source hash
+[--spare N] DIR...`), never imported by the buildpack: the magic number and the source hash
 (`importlib.util.source_hash`) belong to that interpreter, so only it can say whether a pyc
 matches its source, and only it can compile one. Prints one line: how many sources needed a
 pyc and how many got one.
@@ -14,7 +14,8 @@ Why not `compileall -j 0`: it spreads only the directories it walks over its wor
 of files (`-i`) is compiled one by one, which left one of two cores idle. Here the stale list
 is split over a pool of forked workers (one per usable core), which is what `-j` does for a
 directory. A source that does not compile (test data with deliberate syntax errors) is
-skipped, as compileall does; its warnings are not worth a line each.
+skipped, as compileall does; its warnings are not worth a line each. `--spare N` leaves N
+cores to the rest of the build (a compile in the background; at least one worker remains).
 
 Kept to the syntax of the oldest Python the catalog offers (3.8), and to plain `os` calls on
 the str paths it handles.
@@ -80,9 +81,14 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def compile_all(sources: "list[str]") -> int:
+def worker_count(sources: int, spare: int) -> int:
+    """One per usable core but `spare`, at least one, and one for a short list."""
+    return min(max(1, usable_cores() - spare), max(1, sources // SERIAL_BELOW))
+
+
+def compile_all(sources: "list[str]", spare: int = 0) -> int:
     warnings.simplefilter("ignore")
-    workers = min(usable_cores(), max(1, len(sources) // SERIAL_BELOW))
+    workers = worker_count(len(sources), spare)
     if workers == 1:
         return sum(1 for source in sources if compile_one(source))
     # Forked, so the workers inherit the warnings filter and start in milliseconds.
@@ -92,15 +98,18 @@ def compile_all(sources: "list[str]") -> int:
 
 def main(argv: "list[str]") -> int:
     skip = {"__pycache__"}
+    spare = 0
     roots = []
     args = iter(argv)
     for arg in args:
         if arg == "--skip":
             skip.add(next(args))
+        elif arg == "--spare":
+            spare = int(next(args))
         else:
             roots.append(arg)
     sources = stale_sources(roots, skip)
-    compiled = compile_all(sources) if sources else 0
+    compiled = compile_all(sources, spare) if sources else 0
     sys.stdout.write(f"stale {len(sources)} compiled {compiled}\n")
     return 0
 

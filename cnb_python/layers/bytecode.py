@@ -35,23 +35,32 @@ COMPILER = Path(__file__).with_name("_compile_bytecode.py")
 # build-env default of the python layer.
 SOURCE_DATE_EPOCH = "315532801"
 _RESULT = re.compile(r"^stale (\d+) compiled (\d+)$", re.MULTILINE)
+# Cores a compile in the background leaves to the build's foreground work.
+BACKGROUND_SPARE = 1
 
 
 def compile_tree(
-    python: Path, roots: Sequence[Path], env: Mapping[str, str], *, skip: Sequence[str] = ()
+    python: Path,
+    roots: Sequence[Path],
+    env: Mapping[str, str],
+    *,
+    skip: Sequence[str] = (),
+    spare: int = 0,
 ) -> int:
     """Give every stale source under `roots` (subdirectories named in `skip` left out) an
     unchecked-hash pyc; returns how many got one.
 
     One run of `_compile_bytecode.py` under `python` finds the stale sources and compiles
-    them on every core. A file that does not compile is compiled in memory at import, as
-    without us, so it is not an error.
+    them on every core (but `spare` of them). A file that does not compile is compiled in
+    memory at import, as without us, so it is not an error.
     """
     # -B: the script's own imports (multiprocessing's, some late) write no timestamp pycs,
     # which the lifecycle's 1980 mtimes would make stale; py_compile writes regardless.
     args: list[str | Path] = ["-B", "-W", "ignore", COMPILER]
     for name in skip:
         args += ["--skip", name]
+    if spare:
+        args += ["--spare", str(spare)]
     args += [root for root in roots if root.is_dir()]
     done = proc.run_python(python, args, env=env, capture=True)
     result = _RESULT.search(done.stdout)
@@ -65,12 +74,14 @@ def compile_later(
     python: Path, roots: Sequence[Path], env: Mapping[str, str], *, skip: Sequence[str] = ()
 ) -> Future[int]:
     """`compile_tree` on a thread of its own: the build goes on (tool downloads, the
-    dependencies' resolution, mostly waiting on the network) while the compile keeps the cores
-    busy. The caller waits for the result before the layer is declared complete; a build that
-    fails meanwhile still waits for it at exit (the executor's thread is joined), so no
-    compile outlives its build. The context is copied: the same `effects` run it."""
+    dependencies' resolution, mostly waiting on the network) while the compile keeps the
+    other cores busy. It leaves one core to the build (`BACKGROUND_SPARE`): on 2 cores, a
+    compile on both made the pip layer's own compile, which pip's every run waits for, take
+    twice as long. The caller waits for the result before the layer is declared complete; a
+    build that fails meanwhile still waits for it at exit (the executor's thread is joined),
+    so no compile outlives its build. The context is copied: the same `effects` run it."""
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bytecode")
-    job = functools.partial(compile_tree, python, roots, env, skip=skip)
+    job = functools.partial(compile_tree, python, roots, env, skip=skip, spare=BACKGROUND_SPARE)
     future = executor.submit(contextvars.copy_context().run, job)
     executor.shutdown(wait=False)
     return future
