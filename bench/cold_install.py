@@ -1,6 +1,6 @@
 """Cold installs of a pip app: where a first build spends its time, against plain pip and uv.
 
-    .venv/bin/python bench/cold_install.py [--runs N] [--app django_drf]
+    .venv/bin/python bench/cold_install.py [--runs N] [--app django_drf] [--local-index]
 
 Each run, with empty caches every time (a new work directory, a new pip cache):
 
@@ -15,23 +15,36 @@ The distributions each one installs are compared (`pip freeze` of every venv); t
 identical. Goals: the default path at least 1.5x faster than plain pip, the uv path 4x. The
 runtime of `dev build` comes from a local archive (no download), plain pip uses an installed
 interpreter: both skip the interpreter download a real first build pays.
+
+`--local-index`: every wheel (the app's, pip's and uv's) is downloaded once and served from a
+simple index on 127.0.0.1 that all three use, like a mirror next to the build: the network's
+noise is gone and what remains is the tools' own work (CPU and disk).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
+import hashlib
+import http.server
 import os
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Mapping
+import zipfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from devbuild_timing import TLS, BenchApp, Timed
+
+from cnb_python.pins import pin_for
 
 # Log lines that start each part of the default build, in order.
 PARTS = (
@@ -72,6 +85,61 @@ def freeze(python: Path, env: Mapping[str, str], pip: Path) -> list[str]:
     return sorted(line for line in done.stdout.splitlines() if not line.startswith(seeds))
 
 
+@contextlib.contextmanager
+def local_index(root: Path, app: Path) -> Iterator[str]:
+    """Download the app's wheels and the pinned pip and uv into `root`, write a PEP 503 page
+    (with sha256) per project, and serve it on 127.0.0.1; yields the index URL."""
+    files = root / "files"
+    series = f"{sys.version_info.major}.{sys.version_info.minor}"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary", ":all:",
+         "--disable-pip-version-check", "-d", files, "-r", app / "requirements.txt",
+         pin_for("pip", series).requirement, pin_for("uv", series).requirement],
+        check=True, env={**os.environ, "PIP_FIND_LINKS": ""},
+    )  # fmt: skip
+    projects: dict[str, list[Path]] = {}
+    for wheel in sorted(files.glob("*.whl")):
+        name = re.sub(r"[-_.]+", "-", wheel.name.split("-", 1)[0]).lower()
+        projects.setdefault(name, []).append(wheel)
+    for name, wheels in projects.items():
+        page = root / "simple" / name / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text("<html><body>" + "".join(map(_link, wheels)) + "</body></html>\n")
+    handler = functools.partial(_Quiet, directory=str(root))
+    with _Server(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}/simple/"
+        finally:
+            server.shutdown()
+
+
+def _link(wheel: Path) -> str:
+    """An anchor with the wheel's sha256 and its core metadata beside it (PEP 658/714), as
+    PyPI serves them: without, pip and uv would download whole wheels to resolve."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = archive.read(name)
+    wheel.with_name(wheel.name + ".metadata").write_bytes(metadata)
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    meta = f"sha256={hashlib.sha256(metadata).hexdigest()}"
+    return (
+        f'<a href="../../files/{wheel.name}#sha256={digest}" data-core-metadata="{meta}" '
+        f'data-dist-info-metadata="{meta}">{wheel.name}</a>'
+    )
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    # uv opens dozens of connections at once: with the default backlog of 5 the kernel drops
+    # the rest of the SYNs, which the client resends a second later (seconds per resolve).
+    request_queue_size = 256
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
 def plain(root: Path, app: Path, tls: Mapping[str, str]) -> tuple[float, Path]:
     venv = root / "plain-venv"
     env = {**os.environ, **tls, "PIP_CACHE_DIR": str(root / "plain-cache")}
@@ -89,21 +157,33 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--app", default="django_drf")
+    parser.add_argument("--local-index", action="store_true")
     args = parser.parse_args()
-    tls = {k: os.environ[k] for k in TLS if os.environ.get(k)}
+    app_dir = Path(__file__).parent / "apps" / args.app
+    with contextlib.ExitStack() as stack:
+        tls = {k: os.environ[k] for k in TLS if os.environ.get(k)}
+        if args.local_index:
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-index-")))
+            url = stack.enter_context(local_index(root, app_dir))
+            tls |= {"PIP_INDEX_URL": url, "UV_DEFAULT_INDEX": url}
+            print(f"serving {len(list((root / 'files').glob('*.whl')))} wheels at {url}")
+        return measure(args.runs, args.app, tls)
+
+
+def measure(runs: int, app_name: str, tls: dict[str, str]) -> int:
     totals: dict[str, list[float]] = {"plain pip (baseline)": [], "default (pip)": [], "uv": []}
     split: dict[str, dict[str, list[float]]] = {"default (pip)": {}, "uv": {}}
     same = True
-    for _ in range(args.runs):
+    for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch:
             root = Path(scratch)
-            seconds, venv = plain(root, Path(__file__).parent / "apps" / args.app, tls)
+            seconds, venv = plain(root, Path(__file__).parent / "apps" / app_name, tls)
             totals["plain pip (baseline)"].append(seconds)
             pip = venv / "bin" / "pip"
             expected = freeze(venv / "bin" / "python", {}, pip)
             for name, installer in (("default (pip)", "pip"), ("uv", "uv")):
                 settings = {"BP_PYTHON_INSTALLER": installer}
-                app = BenchApp.create(root / installer, args.app, settings)
+                app = BenchApp.create(root / installer, app_name, {**settings, **tls})
                 timed = app.build()
                 totals[name].append(timed.span("build", "validate"))
                 for part, value in parts(timed).items():
@@ -119,7 +199,7 @@ def main() -> int:
                     print(f"{name}: installed distributions differ from plain pip:")
                     print(f"  only plain: {sorted(set(expected) - set(got))}")
                     print(f"  only {name}: {sorted(set(got) - set(expected))}")
-    print(f"cold installs of bench/apps/{args.app}, {args.runs} run(s), median seconds:")
+    print(f"cold installs of bench/apps/{app_name}, {runs} run(s), median seconds:")
     base = statistics.median(totals["plain pip (baseline)"])
     for name, values in totals.items():
         median = statistics.median(values)
