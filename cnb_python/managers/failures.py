@@ -3,16 +3,20 @@
 For a package that had to be built from source, the index is asked once per Python series
 (this one and the two before it, where wheels for a new Python often lag) for the newest
 version with a wheel, with the build's pip and index settings (`pip install --dry-run
---only-binary=:all:`), so the message can say whether a version or a series with a wheel
-exists. That costs a second or two, only on this failure path, and is bounded by a timeout.
+--only-binary=:all:`; a uv build, which has no pip, asks uv: `uv pip compile --only-binary
+:all:`), so the message can say whether a version or a series with a wheel exists. That costs
+a second or two, only on this failure path, and is bounded by a timeout.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+
+from packaging.utils import canonicalize_name
 
 from cnb_python import install_failures, proc
 from cnb_python.errors import (
@@ -29,6 +33,7 @@ from cnb_python.managers.base import InstallJob
 
 WHEEL_QUERY_TIMEOUT = 60.0  # seconds per series; the query is one index page and no build
 WHEEL_QUERY_SERIES = 3
+_PINNED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)\s*$", re.MULTILINE)
 
 
 # Every error an install that ran and failed may end in (what `named_failure` names, or the
@@ -104,35 +109,63 @@ def newest_wheels(
 ) -> tuple[tuple[str, str], ...]:
     """`(series, newest version with a wheel here, or "")` for each series; () when the
     package is unnamed, local, or the query itself fails (then the message says nothing)."""
-    pip = job.tools.get("pip")
-    if not package or not series or pip is None or (job.app_dir / package).exists():
+    if not package or not series or (job.app_dir / package).exists():
+        return ()
+    query = _pip_query if "pip" in job.tools else _uv_query if "uv" in job.tools else None
+    if query is None:
         return ()
     found: list[tuple[str, str]] = []
-    with tempfile.TemporaryDirectory(prefix="cnb-python-wheels-") as scratch:
-        for one in series:
-            report = Path(scratch) / f"{one}.json"
-            argv = pip.command(
-                "install", "--dry-run", "--ignore-installed", "--only-binary=:all:",
-                "--no-deps", "--no-input", "--quiet", "--report", report,
-                "--python-version", one, package,
-            )  # fmt: skip
-            try:
-                done = proc.run(
-                    argv,
-                    env=pip.run_env(job.env),
-                    capture=True,
-                    check=False,
-                    timeout=WHEEL_QUERY_TIMEOUT,
-                )
-            except CommandTimedOut:
-                return ()
-            if done.returncode != 0:
-                if "Could not find a version" not in (done.stdout or ""):
-                    return ()  # the query failed, not the search: say nothing
-                found.append((one, ""))
-                continue
-            found.append((one, _reported_version(report)))
+    for one in series:
+        try:
+            answer = query(job, package, one)
+        except CommandTimedOut:
+            return ()
+        if answer is None:
+            return ()  # the query failed, not the search: say nothing
+        found.append((one, answer))
     return tuple(found)
+
+
+def _pip_query(job: InstallJob, package: str, series: str) -> str | None:
+    """The newest version of `package` with a wheel for `series` here, by pip; "" when there
+    is none, None when the query failed."""
+    pip = job.tools["pip"]
+    with tempfile.TemporaryDirectory(prefix="cnb-python-wheels-") as scratch:
+        report = Path(scratch) / "report.json"
+        argv = pip.command(
+            "install", "--dry-run", "--ignore-installed", "--only-binary=:all:",
+            "--no-deps", "--no-input", "--quiet", "--report", report,
+            "--python-version", series, package,
+        )  # fmt: skip
+        done = proc.run(
+            argv, env=pip.run_env(job.env), capture=True, check=False,
+            timeout=WHEEL_QUERY_TIMEOUT,
+        )  # fmt: skip
+        if done.returncode != 0:
+            return "" if "Could not find a version" in (done.stdout or "") else None
+        return _reported_version(report)
+
+
+def _uv_query(job: InstallJob, package: str, series: str) -> str | None:
+    """As `_pip_query`, by uv: the venv's interpreter gives the platform, `series` the
+    Python, and the one requirement comes on stdin."""
+    uv = job.tools["uv"]
+    argv = uv.command(
+        "pip", "compile", "-", "--python", job.python, "--python-version", series,
+        "--only-binary", ":all:", "--no-deps", "--no-header", "--no-annotate", "--quiet",
+    )  # fmt: skip
+    done = proc.run(
+        argv, env=uv.run_env(job.env), capture=True, check=False, stdin=f"{package}\n",
+        timeout=WHEEL_QUERY_TIMEOUT,
+    )  # fmt: skip
+    text = done.stdout or ""
+    if done.returncode != 0:
+        return "" if "No solution found" in text else None
+    wanted = canonicalize_name(package)
+    for name, version in _PINNED.findall(text):
+        if canonicalize_name(name) == wanted:
+            return str(version)
+    return None
 
 
 def _reported_version(report: Path) -> str:

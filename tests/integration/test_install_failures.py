@@ -59,6 +59,15 @@ def test_the_common_install_failures_are_named_with_the_fix(dev_app: DevApps) ->
         "also be in the run image.",
     ]
 
+    # The same with uv, which a uv build (no pip layer) also asks for the wheels.
+    block = failing(app, "./vendor/pysqlite3-src\n", env={"BP_PYTHON_INSTALLER": "uv"})
+    assert block[0] == (
+        "ERROR: Unable to build pysqlite3: the header file cnb_python_missing_header.h is missing"
+    ), block
+    uv_wheels = block[3].removeprefix("  Versions with a wheel on the index: ").split(", ")
+    assert uv_wheels == wheels, block
+    assert f"(e.g. pysqlite3=={newest} for Python {major}.{minor})" in block[5], block
+
     # A package the index does not have, with pip and with uv.
     missing = "cnb-python-no-such-package-15==1.0"
     assert failing(app, f"{missing}\n") == [
