@@ -182,9 +182,10 @@ def install_with_bundled_pip(
     carried = wheel_source_args(pin.name, pin.version)
     # --ignore-installed: a runtime that ships a pip of its own (python-build-standalone
     # does) must not make the layer's pip "already satisfied", leaving the layer empty. The
-    # requirement, with its hashes, comes on stdin. Neither tool has dependencies.
+    # requirement, with its hashes, comes on stdin. Neither tool has dependencies. -B: as for
+    # the pip tool (`install_pip`), no timestamp pycs of the standard library.
     args: list[str | Path] = [
-        f"{wheel}/pip", "install", "--prefix", prefix, "--ignore-installed", "--no-deps",
+        "-B", f"{wheel}/pip", "install", "--prefix", prefix, "--ignore-installed", "--no-deps",
         "--no-input", "--quiet", "--no-warn-script-location", "--disable-pip-version-check",
         "--no-compile", "-r", "/dev/stdin", *carried,
     ]  # fmt: skip
