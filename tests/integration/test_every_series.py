@@ -1,9 +1,9 @@
 """Every Python series the built-in catalog offers builds and launches (issue 15, item 1).
 
 The tool pins differ per series (`cnb_python/pins/`): pip 26.3 needs Python 3.10, so 3.8 and
-3.9 install older pips. One small pip app per series, built with pip, then rebuilt with uv as
-the installer (so the pip layer and then the uv layer install for that series; a uv build has
-no pip layer), and run in its launch env after each. Series
+3.9 install older pips. One small pip app per series, built with pip and run in its launch
+env; for the oldest series and the two newest, rebuilt with uv as the installer (one uv pin
+serves every series; a uv build has no pip layer) and run again. Series
 without a CPython on this machine are skipped; 3.8 and 3.9 are end-of-life, hence
 `BP_PYTHON_ALLOW_EOL=1`.
 """
@@ -19,6 +19,7 @@ from tests.support.devbuild import DevApp, DevApps
 from tests.support.runtimes import host_interpreters
 
 OFFERED = sorted({artifact.series for artifact in builtin_catalog().artifacts}, key=version_key)
+WITH_UV = {OFFERED[0], *OFFERED[-2:]}
 
 
 @pytest.mark.parametrize("series", OFFERED)
@@ -31,6 +32,8 @@ def test_every_offered_series_builds_and_launches(dev_app: DevApps, series: str)
     pip, uv = pin_for("pip", series), pin_for("uv", series)
     assert f"Installing pip {pip.version}" in app.log
     _launches(app, series)
+    if series not in WITH_UV:
+        return
 
     app.rebuild(env={"BP_PYTHON_ALLOW_EOL": "1", "BP_PYTHON_INSTALLER": "uv"})
     assert f"Installing uv {uv.version}" in app.log
