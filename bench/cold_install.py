@@ -29,7 +29,6 @@ import functools
 import hashlib
 import http.server
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -42,7 +41,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from devbuild_timing import TLS, BenchApp, Timed
+from devbuild_timing import APPS, TLS, BenchApp, Timed
+from packaging.utils import parse_wheel_filename
 
 from cnb_python.pins import pin_for
 
@@ -99,8 +99,7 @@ def local_index(root: Path, app: Path) -> Iterator[str]:
     )  # fmt: skip
     projects: dict[str, list[Path]] = {}
     for wheel in sorted(files.glob("*.whl")):
-        name = re.sub(r"[-_.]+", "-", wheel.name.split("-", 1)[0]).lower()
-        projects.setdefault(name, []).append(wheel)
+        projects.setdefault(parse_wheel_filename(wheel.name)[0], []).append(wheel)
     for name, wheels in projects.items():
         page = root / "simple" / name / "index.html"
         page.parent.mkdir(parents=True)
@@ -140,9 +139,9 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def plain(root: Path, app: Path, tls: Mapping[str, str]) -> tuple[float, Path]:
+def plain(root: Path, app: Path, shared: Mapping[str, str]) -> tuple[float, Path]:
     venv = root / "plain-venv"
-    env = {**os.environ, **tls, "PIP_CACHE_DIR": str(root / "plain-cache")}
+    env = {**os.environ, **shared, "PIP_CACHE_DIR": str(root / "plain-cache")}
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "venv", venv], check=True, env=env)
     subprocess.run(
@@ -159,31 +158,31 @@ def main() -> int:
     parser.add_argument("--app", default="django_drf")
     parser.add_argument("--local-index", action="store_true")
     args = parser.parse_args()
-    app_dir = Path(__file__).parent / "apps" / args.app
     with contextlib.ExitStack() as stack:
-        tls = {k: os.environ[k] for k in TLS if os.environ.get(k)}
+        # What all three get: the CA settings, and the local index when there is one.
+        settings = {k: os.environ[k] for k in TLS if os.environ.get(k)}
         if args.local_index:
             root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-index-")))
-            url = stack.enter_context(local_index(root, app_dir))
-            tls |= {"PIP_INDEX_URL": url, "UV_DEFAULT_INDEX": url}
+            url = stack.enter_context(local_index(root, APPS / args.app))
+            settings |= {"PIP_INDEX_URL": url, "UV_DEFAULT_INDEX": url}
             print(f"serving {len(list((root / 'files').glob('*.whl')))} wheels at {url}")
-        return measure(args.runs, args.app, tls)
+        return measure(args.runs, args.app, settings)
 
 
-def measure(runs: int, app_name: str, tls: dict[str, str]) -> int:
+def measure(runs: int, app_name: str, shared: dict[str, str]) -> int:
     totals: dict[str, list[float]] = {"plain pip (baseline)": [], "default (pip)": [], "uv": []}
     split: dict[str, dict[str, list[float]]] = {"default (pip)": {}, "uv": {}}
     same = True
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch:
             root = Path(scratch)
-            seconds, venv = plain(root, Path(__file__).parent / "apps" / app_name, tls)
+            seconds, venv = plain(root, APPS / app_name, shared)
             totals["plain pip (baseline)"].append(seconds)
             pip = venv / "bin" / "pip"
             expected = freeze(venv / "bin" / "python", {}, pip)
             for name, installer in (("default (pip)", "pip"), ("uv", "uv")):
-                settings = {"BP_PYTHON_INSTALLER": installer}
-                app = BenchApp.create(root / installer, app_name, {**settings, **tls})
+                settings = {"BP_PYTHON_INSTALLER": installer, **shared}
+                app = BenchApp.create(root / installer, app_name, settings)
                 timed = app.build()
                 totals[name].append(timed.span("build", "validate"))
                 for part, value in parts(timed).items():
