@@ -38,23 +38,32 @@ def make_readable(root: Path) -> int:
     """Give every file and directory under `root` (itself included) its `readable_mode`;
     returns how many needed a change. Directories are fixed before they are listed, so one
     its owner could not even read is no obstacle. Symbolic links have no mode of their own
-    on Linux and are never followed."""
-    changed = _fix(root, directory=True)
-    for directory, subdirectories, files in os.walk(root):
-        parent = Path(directory)
-        for name in subdirectories:
-            changed += _fix(parent / name, directory=True)
-        for name in files:
-            changed += _fix(parent / name, directory=False)
+    on Linux and are never followed.
+
+    It runs on every launch layer of every build, a reused venv's thousands of files too, so
+    it walks with `os.scandir` and str paths: one `lstat` per entry (the kernel's file type
+    says which are links and directories) and no `Path` per file, which made it five to ten
+    times slower (a fifth of a no-op rebuild)."""
+    top = os.fspath(root)
+    mode = os.lstat(top).st_mode
+    changed = 0 if stat.S_ISLNK(mode) else _fix(top, mode, directory=True)
+    pending = [top]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    continue
+                directory = entry.is_dir(follow_symlinks=False)
+                changed += _fix(entry.path, entry.stat(follow_symlinks=False).st_mode,
+                                directory=directory)  # fmt: skip
+                if directory:
+                    pending.append(entry.path)
     return changed
 
 
-def _fix(path: Path, *, directory: bool) -> int:
-    info = path.lstat()
-    if stat.S_ISLNK(info.st_mode):
+def _fix(path: str, mode: int, *, directory: bool) -> int:
+    wanted = readable_mode(mode, directory=directory)
+    if stat.S_IMODE(mode) == wanted:
         return 0
-    wanted = readable_mode(info.st_mode, directory=directory)
-    if stat.S_IMODE(info.st_mode) == wanted:
-        return 0
-    path.chmod(wanted)
+    os.chmod(path, wanted)  # noqa: PTH101 -- str paths: see make_readable
     return 1
