@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from email.message import Message
+from email.parser import HeaderParser
 from pathlib import Path
 
 _SEPARATORS = re.compile(r"[-_.]+")
+# Where a METADATA file's headers end: the first empty line (core metadata is RFC 822).
+_END_OF_HEADERS = re.compile(rb"\r?\n\r?\n")
 
 
 def venv_dir(env: Mapping[str, str]) -> Path | None:
@@ -57,3 +61,21 @@ def has_distribution(env: Mapping[str, str], name: str) -> bool:
 def has_package(env: Mapping[str, str], name: str, command: str | None = None) -> bool:
     """Installed either way: by its console script (cheap) or by its metadata."""
     return (command is not None and has_command(env, command)) or has_distribution(env, name)
+
+
+def read_metadata(dist_info: Path) -> Message | None:
+    """The header fields of `<dist_info>/METADATA` (Name, Version, Requires-Dist, License...),
+    or None when it cannot be read.
+
+    Only the headers are parsed: the body after the first empty line is the long
+    description, often most of the file, which the email parser would otherwise go through
+    line by line for every distribution of the venv on every rebuild. Undecodable bytes are
+    replaced, as a reader of metadata should (names and versions are ASCII).
+    """
+    try:
+        data = (dist_info / "METADATA").read_bytes()
+    except OSError:
+        return None
+    end = _END_OF_HEADERS.search(data)
+    head = data[: end.start()] if end else data
+    return HeaderParser().parsestr(head.decode("utf-8", errors="replace") + "\n")

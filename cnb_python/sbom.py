@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from email.parser import HeaderParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -29,6 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 from cnb_python import __version__, spdx
 from cnb_python.cnb import tomlio
 from cnb_python.cnb.launch import SBOM_MEDIA_TYPES, sbom_path
+from cnb_python.installed import read_metadata
 
 SPEC_VERSION = "1.5"
 MEDIA_TYPE = SBOM_MEDIA_TYPES["cdx.json"]
@@ -200,11 +200,9 @@ def installed_components(site_packages: Path) -> list[Component]:
     """One component per `*.dist-info` with a readable METADATA, sorted by name."""
     found: dict[str, Component] = {}
     for dist_info in sorted(site_packages.glob("*.dist-info")):
-        try:
-            text = (dist_info / "METADATA").read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        metadata = read_metadata(dist_info)
+        if metadata is None:
             continue
-        metadata = HeaderParser().parsestr(text)
         name, version = (
             (metadata.get("Name") or "").strip(),
             (metadata.get("Version") or "").strip(),

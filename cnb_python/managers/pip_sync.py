@@ -28,13 +28,13 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from cnb_python.installed import read_metadata
 from cnb_python.managers.requirements import logical_lines
 
 # `-r file` and friends are followed by `requirements.parse_tree`; `-c` blocks an update.
@@ -124,13 +124,9 @@ class Installed:
 def read_installed(site_packages: Path) -> dict[str, Installed]:
     """Every distribution in `site_packages`, by canonical name, from its `METADATA`."""
     found: dict[str, Installed] = {}
-    parser = BytesHeaderParser()
     for info in sorted(site_packages.glob("*.dist-info")):
-        metadata = info / "METADATA"
-        try:
-            with metadata.open("rb") as handle:
-                headers = parser.parse(handle)
-        except OSError:
+        headers = read_metadata(info)
+        if headers is None:
             continue
         name, version = headers.get("Name"), headers.get("Version")
         if not name or not version:
