@@ -88,9 +88,12 @@ def is_complete(layer_dir: Path) -> bool:
     listed = _read(layer_dir)
     if listed is None:
         return False
+    # Every rebuild runs this over the whole runtime: str paths, no `Path` per entry (as
+    # `cnb.modes.make_readable`).
+    top = os.fspath(layer_dir)
     for relative, kind, size in listed:
         try:
-            info = (layer_dir / relative).lstat()
+            info = os.lstat(os.path.join(top, relative))  # noqa: PTH118
         except OSError:
             return False
         if _kind(info.st_mode) != kind or (kind == "f" and info.st_size != size):
