@@ -54,8 +54,8 @@ def make_readable(root: Path) -> int:
                 if entry.is_symlink():
                     continue
                 directory = entry.is_dir(follow_symlinks=False)
-                changed += _fix(entry.path, entry.stat(follow_symlinks=False).st_mode,
-                                directory=directory)  # fmt: skip
+                mode = entry.stat(follow_symlinks=False).st_mode
+                changed += _fix(entry.path, mode, directory=directory)
                 if directory:
                     pending.append(entry.path)
     return changed
