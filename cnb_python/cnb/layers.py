@@ -149,8 +149,9 @@ class CachedLayer(Generic[M]):
     """A layer whose contents may be reused from a previous build.
 
     Open it with `cached_layer()`. When `state` is `Restored`, its `[types]` have already been
-    rewritten and the contents can be used as they are. When `state` is `Empty`, the directory
-    exists and is empty: fill it, then call `finish(metadata)`.
+    rewritten and the contents can be used as they are (opened `updating`: it has no toml until
+    `finish(metadata)`). When `state` is `Empty`, the directory exists and is empty: fill it,
+    then call `finish(metadata)`.
     """
 
     unreadable_reason: ClassVar[str] = (
@@ -203,13 +204,23 @@ def cached_layer(
     types: LayerTypes,
     model: type[M],
     invalidation_reasons: Callable[[M], list[str]],
+    *,
+    updating: bool = False,
 ) -> CachedLayer[M]:
-    """Open a cached layer: reuse what was restored if it still fits, otherwise start empty."""
+    """Open a cached layer: reuse what was restored if it still fits, otherwise start empty.
+
+    `updating`: a restored layer is about to change in place, so it is not kept as it is but
+    left untrusted (`begin_update`) until `finish()`. That also makes `finish()` the one walk
+    of a launch layer's files this build (`write_layer_toml`): a venv has thousands.
+    """
     validate_layer_name(name)
     state = _restored_state(layers_dir, name, model, invalidation_reasons)
     layer = CachedLayer(layers_dir, name, types, state)
     if isinstance(state, Restored):
-        layer.keep()
+        if updating:
+            layer.begin_update()
+        else:
+            layer.keep()
     else:
         _remove_layer_files(layers_dir, name)
         layer.path.mkdir(parents=True)

@@ -61,14 +61,14 @@ def reuse_or_install(
         layer_decl.types,
         layer_decl.model,
         lambda cached: layer_decl.invalidation_reasons(cached, new),
+        # Untrusted while it changes: a build killed half-way leaves no metadata.
+        updating=refresh is not None,
     )
     state = layer.state
     if isinstance(state, Restored) and layer_decl.complete(layer.path, state.metadata):
         output.using_cached(what)
         if refresh is not None:
             kept = state.metadata
-            # Untrusted while it changes: a build killed half-way leaves no metadata.
-            layer.begin_update()
             _filling(layer, new, lambda path: refresh(path, kept))
         return layer.path
 

@@ -136,3 +136,26 @@ def test_a_restored_launch_layer_is_made_readable_when_it_is_kept(tmp_path: Path
     kept = cached_layer(tmp_path, "venv", LayerTypes(launch=True), Meta, lambda _: [])
     assert isinstance(kept.state, Restored)
     assert mode(tmp_path / "venv" / "env" / "VIRTUAL_ENV.override") == 0o644
+
+
+def test_a_restored_launch_layer_opened_for_an_update_is_walked_once_at_finish(
+    tmp_path: Path,
+) -> None:
+    # The venv is refreshed on every rebuild: its thousands of files are walked once, when
+    # the update is declared complete, not also when it is opened.
+    meta = Meta(version="1")
+    layer = cached_layer(tmp_path, "venv", LayerTypes(launch=True), Meta, lambda _: [])
+    (layer.path / "env").mkdir()
+    (layer.path / "env" / "VIRTUAL_ENV.override").write_text("/layers/venv")
+    layer.finish(meta)
+    (layer.path / "env" / "VIRTUAL_ENV.override").chmod(0o600)
+
+    updated = cached_layer(
+        tmp_path, "venv", LayerTypes(launch=True), Meta, lambda _: [], updating=True
+    )
+    assert isinstance(updated.state, Restored)
+    assert not (tmp_path / "venv.toml").exists(), "untrusted until finish()"
+    assert mode(tmp_path / "venv" / "env" / "VIRTUAL_ENV.override") == 0o600
+    updated.finish(meta)
+    assert mode(tmp_path / "venv" / "env" / "VIRTUAL_ENV.override") == 0o644
+    assert (tmp_path / "venv.toml").exists()
